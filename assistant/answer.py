@@ -1,0 +1,205 @@
+"""The one answer core every channel calls: `await answer(question, conversation, deps=deps)`.
+
+Flow: validate → triage (language, takeover attempts, follow-ups) → hybrid retrieval → confidence →
+refuse honestly, or answer from evidence only: extractive by default, a grounded chat-model answer when one
+is configured (falling back to extractive when its output cannot be verified). Never imports a channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant import extractive, grounding, llm
+from assistant.blocking import run_blocking
+from assistant.config import Settings
+from assistant.embeddings import get_embedder
+from assistant.errors import InputError, LLMError
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
+from assistant.retrieval import Hit, Retriever
+from assistant.store import Store
+from assistant.triage import (
+    ENGLISH_LEAD,
+    INJECTION_REFUSAL,
+    REFUSAL,
+    detect_language,
+    is_follow_up,
+    is_injection,
+)
+
+log = logging.getLogger(__name__)
+
+HISTORY_WEIGHT = 0.5
+CONTEXT_CHUNKS = 3
+RETRIEVED_SHOWN = 8
+
+
+@dataclass
+class Deps:
+    """What the core needs, built once per process by `build_deps` (tests build their own)."""
+
+    settings: Settings
+    retriever: Retriever
+    chat_model: llm.ChatModel | None = None
+    today: Callable[[], date] = field(default=date.today)
+
+
+def build_deps(settings: Settings) -> Deps:
+    store = Store(settings)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    return Deps(settings, Retriever(settings, store, embedder), llm.build_chat_model(settings))
+
+
+def validate(question: object, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise InputError("The question must be text.", code="invalid_type")
+    question = question.strip()
+    if not question:
+        raise InputError("The question is empty.", code="empty_question")
+    if len(question) > settings.max_question_chars:
+        raise InputError(
+            f"The question is longer than {settings.max_question_chars} characters.", code="question_too_long"
+        )
+    return question
+
+
+async def answer(question: str, conversation: Conversation | None = None, *, deps: Deps) -> Answer:
+    question = validate(question, deps.settings)
+    conversation = conversation or Conversation()
+    language = detect_language(question)
+    if is_injection(question):
+        return Answer(answer=INJECTION_REFUSAL[language], refused=True, confidence=0.0, language=language)
+
+    history = conversation.last_user_questions(1)
+    follow_up = is_follow_up(question, bool(history))
+    query = f"{history[-1]} {question}" if follow_up else question
+    hits = await run_blocking(deps.retriever.search, query, today=deps.today())
+    lexical = deps.retriever.store.snapshot().lexical
+    weights = query_weights(question, history[-1] if follow_up else None, lexical)
+    confidence = estimate_confidence(weights, hits, lexical)
+    retrieved = [
+        Retrieved(
+            chunk_id=h.chunk.chunk_id,
+            score=round(h.score, 6),
+            title=h.chunk.title,
+            text=h.chunk.text,
+            section=h.chunk.section,
+            source=h.chunk.source,
+        )
+        for h in hits[:RETRIEVED_SHOWN]
+    ]
+    refusal = Answer(
+        answer=REFUSAL[language], refused=True, confidence=confidence, retrieved=retrieved, language=language
+    )
+    if not hits or confidence < deps.settings.refusal_threshold:
+        return refusal
+    if deps.chat_model is not None:
+        composed = await _with_chat_model(deps.chat_model, question, hits, language)
+        if composed is not None:
+            text, citations = composed
+            if not citations:
+                return refusal
+            return Answer(
+                answer=text,
+                refused=False,
+                confidence=confidence,
+                citations=citations,
+                retrieved=retrieved,
+                language=language,
+            )
+    text, citations = _extractive(weights, hits, lexical, language, deps.settings.answer_sentences)
+    if not citations:
+        return refusal
+    return Answer(
+        answer=text,
+        refused=False,
+        confidence=confidence,
+        citations=citations,
+        retrieved=retrieved,
+        language=language,
+    )
+
+
+def query_weights(question: str, previous: str | None, lexical: LexicalIndex) -> dict[str, float]:
+    """idf weight per question stem; stems from the previous question count half."""
+    weights = {t: lexical.idf(t) for t in tokenize(previous)} if previous else {}
+    weights = {t: w * HISTORY_WEIGHT for t, w in weights.items()}
+    for token in tokenize(question):
+        weights[token] = lexical.idf(token)
+    return weights
+
+
+def estimate_confidence(weights: dict[str, float], hits: list[Hit], lexical: LexicalIndex) -> float:
+    """How much of the question the best chunks cover (idf-weighted), tempered by dense similarity."""
+    if not hits or not weights:
+        return 0.0
+    context: set[str] = set()
+    for hit in hits[:CONTEXT_CHUNKS]:
+        context |= set(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
+    coverage = sum(w for t, w in weights.items() if t in context) / sum(weights.values())
+    dense = max(h.dense for h in hits[:CONTEXT_CHUNKS])
+    dense_part = min(1.0, max(0.0, (dense - 0.2) / 0.5))
+    return round(0.75 * coverage + 0.25 * dense_part, 4)
+
+
+def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
+    """1-based citation number for a chunk, adding it on first use."""
+    for n, citation in enumerate(citations, 1):
+        if citation.chunk_id == chunk.chunk_id:
+            return n
+    citations.append(
+        Citation(
+            chunk_id=chunk.chunk_id,
+            title=chunk.title,
+            section=chunk.section,
+            source=chunk.source,
+            snippet=snippet,
+            kind=chunk.kind,
+        )
+    )
+    return len(citations)
+
+
+def _extractive(weights, hits, lexical, language: str, limit: int) -> tuple[str, list[Citation]]:
+    evidence = extractive.score_sentences(weights, hits, lexical.idf)
+    chosen = extractive.select(evidence, weights, limit)
+    citations: list[Citation] = []
+    parts = []
+    for item in chosen:
+        n = _number(citations, item.hit.chunk, item.sentence)
+        parts.append(f"{' '.join(item.sentence.split())} [{n}]")
+    text = " ".join(parts)
+    if language == "en" and chosen and all(item.hit.chunk.language != "en" for item in chosen):
+        text = ENGLISH_LEAD + text
+    return text, citations
+
+
+async def _with_chat_model(model: llm.ChatModel, question: str, hits: list[Hit], language: str):
+    """A grounded chat-model answer, or None to fall back to extractive."""
+    sources = [h.chunk for h in hits[: extractive.EVIDENCE_CHUNKS]]
+    messages = [
+        ("system", llm.SYSTEM_PROMPT),
+        ("user", llm.sources_prompt(question, [(c.title, c.text) for c in sources])),
+    ]
+    try:
+        output = await model.complete(messages)
+    except LLMError as exc:
+        log.warning("chat model unavailable, answering extractively: %s", exc.message)
+        return None
+    if llm.NOT_IN_SOURCES in output:
+        return "", []
+    grounded = grounding.ground(output, sources)
+    if not grounded:
+        log.info("chat model answer not grounded in its sources; answering extractively")
+        return None
+    citations: list[Citation] = []
+    parts = []
+    for sentence, indexes in grounded:
+        numbers = [
+            _number(citations, sources[i], grounding.best_snippet(sentence, sources[i])) for i in indexes
+        ]
+        parts.append(sentence + " " + "".join(f"[{n}]" for n in numbers))
+    return " ".join(parts), citations

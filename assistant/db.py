@@ -1,0 +1,208 @@
+"""The project's database layer (SQLAlchemy 2): conversations, messages, feedback, escalations and
+processed channel events. SQLite under data_dir by default, PostgreSQL when `DATABASE_URL` is set.
+
+Owns persistence only; channels call these functions and never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from assistant.errors import StoreError
+from assistant.models import Answer, Conversation, Turn
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), default="api")
+    region: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    refused: Mapped[bool] = mapped_column(default=False)
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channel: Mapped[str] = mapped_column(String(32), default="api")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    region: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channel: Mapped[str] = mapped_column(String(32), default="api")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ProcessedEventRow(Base):
+    """Channel event ids already handled (Slack retries, Teams redeliveries)."""
+
+    __tablename__ = "processed_events"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        kwargs = (
+            {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
+        )
+        self.engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The database cannot be reached: {exc}") from exc
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # ---- conversations ------------------------------------------------------------------------------
+
+    def conversation(self, conversation_id: str | None, *, max_turns: int = 6) -> Conversation:
+        """The stored turns of a conversation (oldest first), or an empty new one."""
+        if not conversation_id:
+            return Conversation()
+        with self.session() as s:
+            rows = s.scalars(
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id)
+                .order_by(MessageRow.created_at.desc())
+                .limit(max_turns)
+            ).all()
+        turns: list[Turn] = []
+        for row in reversed(rows):
+            turns += [Turn(role="user", text=row.question), Turn(role="assistant", text=row.answer)]
+        return Conversation(conversation_id=conversation_id, turns=turns)
+
+    def record(
+        self,
+        conversation_id: str | None,
+        question: str,
+        result: Answer,
+        *,
+        channel: str = "api",
+        region: str | None = None,
+        latency_ms: int = 0,
+    ) -> tuple[str, str]:
+        """Store one question and its answer; returns (conversation_id, message_id)."""
+        conversation_id = conversation_id or new_id()
+        message_id = new_id()
+        try:
+            with self.session() as s, s.begin():
+                if s.get(ConversationRow, conversation_id) is None:
+                    s.add(ConversationRow(id=conversation_id, channel=channel, region=region))
+                s.add(
+                    MessageRow(
+                        id=message_id,
+                        conversation_id=conversation_id,
+                        question=question,
+                        answer=result.answer,
+                        refused=result.refused,
+                        confidence=result.confidence,
+                        citations=json.loads(json.dumps([c.model_dump() for c in result.citations])),
+                        latency_ms=latency_ms,
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The database cannot be written: {exc}") from exc
+        return conversation_id, message_id
+
+    def message_exists(self, message_id: str) -> bool:
+        with self.session() as s:
+            return s.get(MessageRow, message_id) is not None
+
+    def history(self, conversation_id: str) -> list[MessageRow]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.conversation_id == conversation_id)
+                    .order_by(MessageRow.created_at)
+                )
+            )
+
+    # ---- feedback, escalations, dedup ---------------------------------------------------------------
+
+    def add_feedback(self, message_id: str, rating: str, comment: str | None, *, channel: str = "api") -> int:
+        with self.session() as s, s.begin():
+            row = FeedbackRow(message_id=message_id, rating=rating, comment=comment, channel=channel)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def add_escalation(
+        self,
+        message_id: str,
+        *,
+        region: str | None,
+        contact: str | None,
+        note: str | None,
+        channel: str = "api",
+    ) -> int:
+        with self.session() as s, s.begin():
+            row = EscalationRow(
+                message_id=message_id, region=region, contact=contact, note=note, channel=channel
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def first_time(self, key: str) -> bool:
+        """Remember an event key; False if it was seen before (so the event must not be handled again)."""
+        try:
+            with self.session() as s, s.begin():
+                s.add(ProcessedEventRow(key=key))
+            return True
+        except IntegrityError:
+            return False
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

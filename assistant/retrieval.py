@@ -1,0 +1,96 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal-rank fusion, with metadata filters.
+
+Owns ranking only; it never writes the store and knows nothing about answers or channels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embeddings import Embedder
+from assistant.lexical import tokenize
+from assistant.models import Chunk
+from assistant.store import Store
+
+CANDIDATES = 30
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 0.8
+OUTDATED_PENALTY = 0.6
+_PAST = re.compile(
+    r"\b(1[89]\d\d|20[01]\d|202[0-3])\b|\b(den gang|dengang|opprinnelig|historisk|tidligere|før|"
+    r"the time|originally|historically|previously|used to|then)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    language: str | None = None
+    valid_on: date | None = None
+
+    def accept(self, chunk: Chunk) -> bool:
+        if self.kind and chunk.kind != self.kind:
+            return False
+        if self.language and chunk.language != self.language:
+            return False
+        return not (self.valid_on and not chunk.in_force(self.valid_on))
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+def asks_about_the_past(question: str) -> bool:
+    """A question naming an earlier year or the old days should not be steered to today's rules."""
+    return bool(_PAST.search(question))
+
+
+class Retriever:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._embed_cached = lru_cache(maxsize=1024)(self._embed_one)
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def search(
+        self, query: str, *, k: int | None = None, filters: Filters | None = None, today: date | None = None
+    ) -> list[Hit]:
+        """Best chunks for the query, best first. Blocking: call it through the thread-pool helper."""
+        k = k or self.settings.top_k
+        snapshot = self.store.snapshot()
+        if not snapshot.chunks:
+            return []
+        dense = self.store.dense_search(self._embed_cached(query), CANDIDATES)
+        lexical = snapshot.lexical.search(tokenize(query), CANDIDATES)
+        fused: dict[str, Hit] = {}
+        rrf_k = self.settings.rrf_k
+        for rank, (chunk_id, similarity) in enumerate(dense):
+            hit = fused.setdefault(chunk_id, Hit(snapshot.get(chunk_id), 0.0))  # type: ignore[arg-type]
+            hit.score += DENSE_WEIGHT / (rrf_k + rank + 1)
+            hit.dense = similarity
+        for rank, (position, bm25) in enumerate(lexical):
+            chunk = snapshot.chunks[position]
+            hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
+            hit.score += LEXICAL_WEIGHT / (rrf_k + rank + 1)
+            hit.lexical = bm25
+        hits = [h for h in fused.values() if filters is None or filters.accept(h.chunk)]
+        if today and not asks_about_the_past(query):
+            for hit in hits:
+                if hit.chunk.valid_to and hit.chunk.valid_to < today:
+                    hit.score *= OUTDATED_PENALTY
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]

@@ -1,0 +1,223 @@
+"""The one store shared by `ingest/` (writes) and `assistant/` (reads).
+
+Two parts:
+- a Chroma collection holding one embedding per chunk id (embedded PersistentClient, or a server when
+  `CHROMA_URL` is set; telemetry off);
+- an index *generation* on disk: the live chunks (text and metadata), the per-document manifest and the
+  BM25 index. A generation is written to a fresh directory and published by atomically replacing the
+  `CURRENT` pointer file, so readers always see a complete, consistent index.
+
+The published generation defines which chunks are live. Chroma may briefly hold extra vectors (written by an
+ingest that has not published yet, or stale ones not yet deleted); dense search filters them out. That is
+what makes ingest atomic for readers: a crash at any point leaves the last published generation answering.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import StoreError
+from assistant.lexical import LexicalIndex
+from assistant.models import Chunk
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"
+KEEP_GENERATIONS = 2
+
+
+@dataclass
+class DocumentEntry:
+    """What the manifest remembers about one ingested document."""
+
+    doc_id: str
+    scope: str
+    fingerprint: str
+    title: str
+    source: str
+    kind: str
+    language: str
+    valid_from: str | None
+    valid_to: str | None
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """One published generation, loaded for reading."""
+
+    generation: str
+    chunks: list[Chunk]
+    documents: dict[str, DocumentEntry]
+    lexical: LexicalIndex
+    position: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+
+    def get(self, chunk_id: str) -> Chunk | None:
+        i = self.position.get(chunk_id)
+        return None if i is None else self.chunks[i]
+
+    @classmethod
+    def empty(cls) -> Snapshot:
+        return cls("", [], {}, LexicalIndex.build([]))
+
+
+def open_collection(settings: Settings):
+    """The Chroma collection, from a server when `CHROMA_URL` is set, else on disk under data_dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        else:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        return client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
+    except Exception as exc:  # chromadb raises many unrelated types for an unreachable or broken store
+        raise StoreError(f"Cannot open the vector store: {exc}") from exc
+
+
+class Store:
+    """Vectors in Chroma, live chunks and BM25 in the published generation."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.index_dir = settings.index_path
+        self.collection = open_collection(settings)
+        self._snapshot: Snapshot | None = None
+        self._pointer_mtime: float | None = None
+
+    # ---- reading -------------------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The published generation; reloaded when ingest has published a newer one."""
+        pointer = self.index_dir / POINTER
+        try:
+            mtime = pointer.stat().st_mtime_ns
+        except FileNotFoundError:
+            if self._snapshot is None:
+                self._snapshot = Snapshot.empty()
+            return self._snapshot
+        if self._snapshot is None or mtime != self._pointer_mtime:
+            self._snapshot = self._load(pointer.read_text(encoding="utf-8").strip())
+            self._pointer_mtime = mtime
+        return self._snapshot
+
+    def _load(self, generation: str) -> Snapshot:
+        directory = self.index_dir / generation
+        try:
+            with open(directory / "chunks.jsonl", encoding="utf-8") as fh:
+                chunks = [Chunk.model_validate_json(line) for line in fh if line.strip()]
+            manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            lexical = LexicalIndex.load(directory / "bm25")
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"The index generation {generation!r} cannot be read: {exc}") from exc
+        documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
+        return Snapshot(generation, chunks, documents, lexical)
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Live chunk ids nearest to the vector with cosine similarity, best first."""
+        snapshot = self.snapshot()
+        if not snapshot.chunks:
+            return []
+        # Over-fetch a little: vectors not in the published generation are skipped.
+        n_results = min(k + 16, max(self.collection.count(), 1))
+        try:
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=n_results, include=["distances"]
+            )
+        except Exception as exc:
+            raise StoreError(f"Vector search failed: {exc}") from exc
+        hits = []
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            if chunk_id in snapshot.position:
+                hits.append((chunk_id, 1.0 - float(distance)))
+        return hits[:k]
+
+    # ---- writing (used by ingest) --------------------------------------------------------------------
+
+    def stored_ids(self) -> set[str]:
+        """Every chunk id that has a vector in Chroma, live or not."""
+        total = self.collection.count()
+        ids: set[str] = set()
+        for offset in range(0, total, 5000):
+            ids.update(self.collection.get(include=[], limit=5000, offset=offset)["ids"])
+        return ids
+
+    def add_vectors(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=vectors.tolist(),
+            metadatas=[{"doc_id": c.doc_id, "kind": c.kind, "language": c.language} for c in chunks],
+        )
+
+    def delete_vectors(self, chunk_ids: list[str]) -> None:
+        for start in range(0, len(chunk_ids), 5000):
+            self.collection.delete(ids=chunk_ids[start : start + 5000])
+
+    def publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
+        """Write a complete new generation and switch readers to it atomically; returns its name."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        generation = f"gen-{uuid.uuid4().hex[:12]}"
+        staging = self.index_dir / f".{generation}.tmp"
+        staging.mkdir()
+        with open(staging / "chunks.jsonl", "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(chunk.model_dump_json() + "\n")
+        manifest = {"documents": [d.__dict__ for d in documents]}
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        LexicalIndex.build(texts_for_bm25).save(staging / "bm25")
+        _fsync_dir(staging)
+        staging.rename(self.index_dir / generation)
+        tmp_pointer = self.index_dir / f".{POINTER}.{generation}"
+        tmp_pointer.write_text(generation, encoding="utf-8")
+        os.replace(tmp_pointer, self.index_dir / POINTER)
+        self._prune(keep=generation)
+        return generation
+
+    def _prune(self, keep: str) -> None:
+        """Delete old generations and abandoned staging dirs, keeping the newest few for slow readers."""
+        generations = sorted(
+            (p for p in self.index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in generations[KEEP_GENERATIONS:]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.index_dir.glob(".gen-*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed for a chunk: its title and section give it context."""
+    heading = " — ".join(part for part in (chunk.title, chunk.section) if part)
+    return f"{heading}\n{chunk.text}" if heading else chunk.text
+
+
+def _fsync_dir(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())

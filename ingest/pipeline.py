@@ -1,0 +1,206 @@
+"""Incremental ingest: scan folders, chunk, embed only new chunks, publish, delete what is gone.
+
+Order of work, chosen so readers never see a half-built index:
+1. embed chunks whose ids have no vector yet and add them to Chroma (readers ignore them: not published);
+2. publish a new generation (chunks, manifest, BM25) by an atomic pointer swap;
+3. delete vectors no published chunk uses any more.
+A crash before 2 leaves the old generation live; a crash after 2 leaves only unused vectors, removed next run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.embeddings import get_embedder
+from assistant.errors import IngestError
+from assistant.models import Chunk
+from assistant.store import DocumentEntry, Store, embedding_text
+from ingest.chunking import chunk_document
+from ingest.loaders import Document, is_document, load
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Plan:
+    """What an ingest run will do; `--dry-run` prints it and stops."""
+
+    documents: list[DocumentEntry] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    to_embed: list[Chunk] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    plan: Plan
+    embedded: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        p = self.plan
+        return (
+            f"{len(p.added)} added, {len(p.updated)} updated, {len(p.removed)} removed, "
+            f"{len(p.unchanged)} unchanged documents; {self.embedded} chunks embedded, "
+            f"{self.deleted} deleted, {len(p.chunks)} live; {len(p.errors)} errors; {self.seconds:.2f} s"
+        )
+
+
+def scope_label(path: Path) -> str:
+    """A stable name for an ingested folder or file: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+@dataclass
+class Scan:
+    scopes: dict[str, list[Document]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+
+
+def scan(paths: list[Path]) -> Scan:
+    """Documents per scope (folder or single file), and the files that could not be read."""
+    result = Scan()
+    scopes, errors = result.scopes, result.errors
+    for root in paths:
+        label = scope_label(root)
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file() and is_document(p))
+            pairs = [(f, f"{label}/{f.relative_to(root).as_posix()}") for f in files]
+        elif root.is_file():
+            pairs = [(root, label)]
+        else:
+            errors.append((str(root), "no such file or folder"))
+            continue
+        docs = scopes.setdefault(label, [])
+        for file, doc_id in pairs:
+            try:
+                docs.append(load(file, doc_id))
+            except (IngestError, OSError) as exc:
+                reason = exc.message if isinstance(exc, IngestError) else exc.strerror or str(exc)
+                errors.append((str(file), reason))
+                result.unreadable.add(doc_id)
+    return result
+
+
+def make_plan(store: Store, settings: Settings, paths: list[Path]) -> Plan:
+    scanned = scan(paths)
+    scopes = scanned.scopes
+    snapshot = store.snapshot()
+    plan = Plan(errors=scanned.errors)
+    fresh: dict[str, tuple[DocumentEntry, list[Chunk]]] = {}
+    for scope, docs in scopes.items():
+        for doc in docs:
+            chunks = chunk_document(doc, size=settings.chunk_size, overlap=settings.chunk_overlap)
+            fresh[doc.doc_id] = (_entry(doc, scope, chunks), chunks)
+    for doc_id, (entry, _) in fresh.items():
+        old = snapshot.documents.get(doc_id)
+        if old is None:
+            plan.added.append(doc_id)
+        elif old.fingerprint != entry.fingerprint:
+            plan.updated.append(doc_id)
+        else:
+            plan.unchanged.append(doc_id)
+    for doc_id, old in snapshot.documents.items():
+        in_scope = old.scope in scopes
+        if doc_id in fresh:
+            continue
+        if in_scope and doc_id not in scanned.unreadable:
+            plan.removed.append(doc_id)
+        else:  # outside the folders ingested now, or unreadable this time: keep the old version
+            plan.documents.append(old)
+            plan.chunks.extend(c for cid in old.chunk_ids if (c := snapshot.get(cid)))
+    for entry, chunks in fresh.values():
+        plan.documents.append(entry)
+        plan.chunks.extend(chunks)
+    have = store.stored_ids()
+    seen: set[str] = set()
+    for chunk in plan.chunks:
+        if chunk.chunk_id not in have and chunk.chunk_id not in seen:
+            plan.to_embed.append(chunk)
+            seen.add(chunk.chunk_id)
+    return plan
+
+
+def run(
+    settings: Settings, paths: list[Path], *, dry_run: bool = False, progress: Progress | None = None
+) -> Report:
+    """Ingest the given folders/files into the store; returns what was done."""
+    started = time.perf_counter()
+    with _lock(settings.data_dir):
+        store = Store(settings)
+        plan = make_plan(store, settings, paths)
+        report = Report(plan, dry_run=dry_run)
+        if not dry_run:
+            report.embedded = _embed(store, settings, plan.to_embed, progress)
+            store.publish(plan.chunks, plan.documents, [embedding_text(c) for c in plan.chunks])
+            live = {c.chunk_id for c in plan.chunks}
+            stale = sorted(store.stored_ids() - live)
+            store.delete_vectors(stale)
+            report.deleted = len(stale)
+    report.seconds = time.perf_counter() - started
+    log.info("ingest finished: %s", report.summary())
+    return report
+
+
+def _embed(store: Store, settings: Settings, chunks: list[Chunk], progress: Progress | None) -> int:
+    if not chunks:
+        return 0
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    batch = max(1, settings.embedding_batch_size) * 4
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        store.add_vectors(part, embedder.embed([embedding_text(c) for c in part]))
+        if progress:
+            progress(min(start + batch, len(chunks)), len(chunks))
+    return len(chunks)
+
+
+def _entry(doc: Document, scope: str, chunks: list[Chunk]) -> DocumentEntry:
+    fingerprint = hashlib.sha256("".join(c.chunk_id for c in chunks).encode()).hexdigest()[:32]
+    return DocumentEntry(
+        doc_id=doc.doc_id,
+        scope=scope,
+        fingerprint=fingerprint,
+        title=doc.title,
+        source=doc.source,
+        kind=doc.kind,
+        language=doc.language,
+        valid_from=doc.valid_from.isoformat() if doc.valid_from else None,
+        valid_to=doc.valid_to.isoformat() if doc.valid_to else None,
+        chunk_ids=[c.chunk_id for c in chunks],
+    )
+
+
+@contextmanager
+def _lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestError("another ingest is running on this store") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -68,6 +68,41 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field([], description="Origins allowed to call the API (same origin if empty).")
     rate_limit_per_minute: int = Field(30, description="Chat requests per client per minute.")
 
+    # Slack (issue: Slack app)
+    slack_bot_token: str | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN"), description="Bot token (xoxb-)."
+    )
+    slack_signing_secret: str | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET"), description="Verifies Slack's HTTP requests."
+    )
+    slack_app_token: str | None = Field(
+        None, validation_alias=_env("SLACK_APP_TOKEN"), description="xapp- token for Socket Mode."
+    )
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL (tests point it at a fake).")
+    slack_region_by_channel: dict[str, str] = Field({}, description="Slack channel id → region.")
+    slack_staff_channels: dict[str, str] = Field({}, description="Region → staff channel id for hand-offs.")
+    slack_default_staff_channel: str | None = Field(None, description="Staff channel when a region has none.")
+
+    # Teams / Bot Framework (issue: Teams-style bot)
+    microsoft_app_id: str | None = Field(
+        None, validation_alias=_env("MICROSOFT_APP_ID"), description="Bot app id."
+    )
+    microsoft_app_password: str | None = Field(
+        None, validation_alias=_env("MICROSOFT_APP_PASSWORD"), description="Bot app secret."
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        None, validation_alias=_env("MICROSOFT_APP_TENANT_ID"), description="Tenant for single-tenant bots."
+    )
+    teams_auth_disabled: bool = Field(False, description="Skip JWT checks (Bot Framework Emulator only).")
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="OpenID metadata for inbound Bot Framework tokens.",
+    )
+    teams_token_url: str = Field(
+        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+        description="Where the bot gets its outbound token (client credentials).",
+    )
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

@@ -1,0 +1,63 @@
+"""Shared fixtures. Each test gets its own settings and temp dirs; nothing depends on the developer's env.
+
+`ingested` is one real ingest of corpus/ with the real packaged model into a real Chroma on a temp dir,
+shared by the session (read-only for tests). Tests that change the store build their own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED_EVAL = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    """Settings isolated from the environment and any .env file."""
+    values = {"data_dir": data_dir, "corpus_dirs": [CORPUS], "chroma_url": None, "database_url": None}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory) -> Settings:
+    """Settings pointing at a store holding the real corpus, embedded with the real packaged model."""
+    from ingest.pipeline import run
+
+    settings = make_settings(tmp_path_factory.mktemp("store"))
+    report = run(settings, [CORPUS])
+    assert not report.plan.errors, report.plan.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def deps(ingested):
+    from assistant.answer import build_deps
+
+    return build_deps(ingested)
+
+
+@pytest.fixture
+def app_settings(ingested, tmp_path) -> Settings:
+    """The shared store with a fresh SQLite database for this test."""
+    return ingested.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'test.db'}"})
+
+
+@pytest.fixture
+def client(app_settings, deps):
+    """A TestClient over the real app, real core and real store (lifespan run)."""
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    with TestClient(create_app(app_settings, deps=deps)) as test_client:
+        yield test_client

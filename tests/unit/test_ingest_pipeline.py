@@ -1,0 +1,143 @@
+"""Incremental, atomic ingest against a real Chroma on a temp dir (fake embedder for speed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.lexical import LexicalIndex
+from assistant.store import Store
+from ingest.cli import main as ingest_main
+from ingest.pipeline import run
+from tests.conftest import make_settings
+
+DOCS = {
+    "a.md": "---\ntitle: Vekting\nkind: law\n---\n# Vekting\n\n## Regel\n\nKlima og miljø skal vektes minst 30 prosent.\n",
+    "b.md": "---\ntitle: Terskel\n---\n# Terskel\n\n## Nasjonal\n\nDen nasjonale terskelverdien er 1,3 millioner kroner.\n",
+    "c.txt": "Regjeringen lanserte i juni 2007 en handlingsplan for miljø- og samfunnsansvar.\n",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return make_settings(tmp_path / "data", embedding_model="fake")
+
+
+def live_texts(settings) -> set[str]:
+    return {c.text for c in Store(settings).snapshot().chunks}
+
+
+def test_first_ingest_embeds_everything(settings, corpus):
+    report = run(settings, [corpus])
+    assert (len(report.plan.added), report.embedded, report.plan.errors) == (3, 3, [])
+    store = Store(settings)
+    assert store.collection.count() == 3 and len(store.snapshot().chunks) == 3
+
+
+def test_rerun_on_unchanged_corpus_embeds_nothing(settings, corpus):
+    run(settings, [corpus])
+    report = run(settings, [corpus])
+    assert report.embedded == 0 and report.deleted == 0
+    assert len(report.plan.unchanged) == 3 and not report.plan.added and not report.plan.updated
+
+
+def test_changed_and_removed_documents_are_replaced_and_deleted(settings, corpus):
+    run(settings, [corpus])
+    (corpus / "a.md").write_text(DOCS["a.md"].replace("30", "40"), encoding="utf-8")
+    (corpus / "b.md").unlink()
+    report = run(settings, [corpus])
+    assert (report.plan.updated, report.plan.removed) == (
+        [f"{corpus.as_posix()}/a.md"],
+        [f"{corpus.as_posix()}/b.md"],
+    )
+    assert report.embedded == 1 and report.deleted == 2
+    texts = live_texts(settings)
+    assert "Klima og miljø skal vektes minst 40 prosent." in texts
+    assert not any("30 prosent" in t or "terskelverdien" in t for t in texts)
+    assert Store(settings).collection.count() == 2
+
+
+def test_dry_run_changes_nothing(settings, corpus):
+    report = run(settings, [corpus], dry_run=True)
+    assert len(report.plan.to_embed) == 3 and report.embedded == 0
+    assert not (settings.index_path / "CURRENT").exists()
+
+
+def test_other_folders_are_kept(settings, corpus, tmp_path):
+    other = tmp_path / "more"
+    other.mkdir()
+    (other / "x.md").write_text("# X\n\nLivssykluskostnader omfatter drift og avhending.\n", encoding="utf-8")
+    run(settings, [corpus])
+    run(settings, [other])
+    assert len(Store(settings).snapshot().documents) == 4
+
+
+def test_unreadable_file_is_reported_and_the_rest_ingested(settings, corpus, capsys):
+    (corpus / "broken.pdf").write_bytes(b"not a pdf at all")
+    code = ingest_main([str(corpus), "--data-dir", str(settings.data_dir)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "broken.pdf" in captured.err and "cannot parse .pdf" in captured.err
+    assert "3 added" in captured.err
+
+
+def test_unreadable_previously_ingested_file_is_kept(settings, corpus):
+    run(settings, [corpus])
+    (corpus / "a.md").write_bytes(b"---\n- not: a mapping\n---\n")
+    report = run(settings, [corpus])
+    assert report.plan.errors and not report.plan.removed
+    assert "Klima og miljø skal vektes minst 30 prosent." in live_texts(settings)
+
+
+def test_interrupt_during_embedding_keeps_previous_index(settings, corpus):
+    run(settings, [corpus])
+    before = live_texts(settings)
+    for i in range(20):
+        (corpus / f"new{i}.md").write_text(f"# Ny {i}\n\nNytt dokument nummer {i} om miljøkrav.\n")
+    (corpus / "a.md").unlink()
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(settings.model_copy(update={"embedding_batch_size": 1}), [corpus], progress=interrupt)
+    assert live_texts(settings) == before  # readers still see the old, complete index
+    report = run(settings, [corpus])  # and the next run completes the job without re-embedding the part done
+    assert report.embedded == 16 and len(report.plan.removed) == 1
+    assert Store(settings).collection.count() == len(Store(settings).snapshot().chunks)
+
+
+def test_crash_while_publishing_keeps_previous_index(settings, corpus, monkeypatch):
+    run(settings, [corpus])
+    before = live_texts(settings)
+    (corpus / "a.md").write_text(DOCS["a.md"].replace("30", "50"), encoding="utf-8")
+
+    def crash(self, directory):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LexicalIndex, "save", crash)
+    with pytest.raises(OSError):
+        run(settings, [corpus])
+    monkeypatch.undo()
+    assert live_texts(settings) == before
+    assert len(Store(settings).snapshot().chunks) == 3
+
+
+def test_store_survives_removal_of_old_generations(settings, corpus):
+    run(settings, [corpus])
+    for i in range(4):
+        (corpus / "c.txt").write_text(f"Versjon {i} av brevet om handlingsplanen.\n")
+        run(settings, [corpus])
+    generations = [p for p in settings.index_path.iterdir() if p.name.startswith("gen-")]
+    assert len(generations) <= 2
+    assert "Versjon 3 av brevet om handlingsplanen." in live_texts(settings)

@@ -70,9 +70,6 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     question = validate(question, deps.settings)
     conversation = conversation or Conversation()
     language = detect_language(question)
-    if is_injection(question):
-        return Answer(answer=INJECTION_REFUSAL[language], refused=True, confidence=0.0, language=language)
-
     history = conversation.last_user_questions(1)
     follow_up = is_follow_up(question, bool(history))
     query = f"{history[-1]} {question}" if follow_up else question
@@ -91,6 +88,14 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
         )
         for h in hits[:RETRIEVED_SHOWN]
     ]
+    if is_injection(question):  # retrieval is still reported; nothing the question asks is obeyed
+        return Answer(
+            answer=INJECTION_REFUSAL[language],
+            refused=True,
+            confidence=0.0,
+            retrieved=retrieved,
+            language=language,
+        )
     refusal = Answer(
         answer=REFUSAL[language], refused=True, confidence=confidence, retrieved=retrieved, language=language
     )

@@ -95,4 +95,8 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     from assistant.channels import web
 
     app.include_router(web.router)
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        from assistant.channels import slack
+
+        slack.mount(app, settings)
     return app

@@ -155,6 +155,11 @@ class Database:
         with self.session() as s:
             return s.get(MessageRow, message_id) is not None
 
+    def message(self, message_id: str) -> MessageRow | None:
+        """One stored question and answer (detached; safe to read after the session closed)."""
+        with self.session() as s:
+            return s.get(MessageRow, message_id)
+
     def history(self, conversation_id: str) -> list[MessageRow]:
         with self.session() as s:
             return list(

@@ -1,0 +1,113 @@
+"""The Slack channel: a Bolt `AsyncApp` thin over the answer core.
+
+Buyers @mention the app (answer in a thread), write to it directly (answer in the DM), use `/innkjop`
+(private answer) or Slack's AI-assistant surface. Every reply carries its sources and buttons for
+feedback and «Spør en veileder», which posts the question to the region's staff channel.
+
+Two run modes share one Bolt app: HTTP (`mount` adds `/slack/events` to the FastAPI app; Bolt acks at
+once and answers after the ack) and Socket Mode (`run_socket_mode`, the `assistant slack` command).
+This module builds and runs the app; the listeners are in `slack_listeners`, Block Kit in `slack_blocks`.
+slack-bolt is imported lazily: without the `slack` extra, only using Slack fails, with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from assistant.answer import Deps
+from assistant.channels import slack_blocks as ui
+from assistant.channels.slack_listeners import SlackHandlers
+from assistant.config import Settings
+from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from slack_bolt.async_app import AsyncApp
+
+    from assistant.app import Services
+
+COMMAND = "/innkjop"
+EVENTS_PATH = "/slack/events"
+INSTALL_HINT = 'Slack support is not installed: pip install "innkjopsassistent[slack]"'
+
+
+def _require_bolt() -> None:
+    try:
+        import slack_bolt  # noqa: F401
+        import slack_sdk  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(INSTALL_HINT, code="missing_extra") from exc
+
+
+def build_bolt_app(
+    settings: Settings, services: Callable[[], Services], *, socket_mode: bool = False
+) -> AsyncApp:
+    """The Bolt app with every listener registered; `services` gives the running core and database."""
+    _require_bolt()
+    from slack_bolt.async_app import AsyncApp, AsyncAssistant
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set.", code="slack_not_configured")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set.", code="slack_not_configured")
+    client = AsyncWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url or AsyncWebClient.BASE_URL
+    )
+    app = AsyncApp(
+        name="innkjopsassistent",
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,  # ack first, answer after: Slack wants a response within 3 s
+    )
+    handlers = SlackHandlers(settings, services)
+    app.middleware(handlers.skip_retried_events)
+    assistant = AsyncAssistant()
+    assistant.thread_started(handlers.assistant_thread_started)
+    assistant.user_message(handlers.assistant_user_message)
+    app.assistant(assistant)
+    app.event("app_mention")(handlers.on_mention)
+    app.event("message")(handlers.on_message)
+    app.command(COMMAND)(handlers.on_command)
+    app.action(ui.FEEDBACK_UP)(handlers.on_feedback)
+    app.action(ui.FEEDBACK_DOWN)(handlers.on_feedback)
+    app.action(ui.ESCALATE)(handlers.on_escalate)
+    return app
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Add `POST /slack/events` (events, commands, interactivity) to the FastAPI app."""
+    _require_bolt()
+    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+
+    handler = AsyncSlackRequestHandler(build_bolt_app(settings, lambda: app.state.services))
+
+    @app.post(EVENTS_PATH, include_in_schema=False)
+    async def slack_events(request: Request):
+        return await handler.handle(request)
+
+
+def run_socket_mode(settings: Settings, deps: Deps) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) and answer until interrupted."""
+    if not settings.slack_app_token:
+        raise ConfigError("SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode.", code="slack_not_configured")
+    _require_bolt()
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from assistant.app import Services
+    from assistant.db import Database
+
+    db = Database(settings.sqlalchemy_url)
+    db.create_all()
+    services = Services(settings, deps, db)
+    bolt_app = build_bolt_app(settings, lambda: services, socket_mode=True)
+    handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token)
+    try:
+        asyncio.run(handler.start_async())
+    finally:
+        db.engine.dispose()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -92,9 +93,20 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
             error_body("internal_error", "Something went wrong on our side."), status_code=500
         )
 
-    from assistant.channels import web
+    from assistant.channels import stream, web
+    from assistant.channels.limits import RateLimiter
 
+    if settings.cors_origins:  # empty: no CORS headers, so browsers allow the same origin only
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.include_router(web.router)
+    app.include_router(stream.router)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.channels import slack
 

@@ -6,7 +6,7 @@ schema is built from them so OpenAPI documents the real thing. No behaviour live
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -101,3 +101,46 @@ class DocumentInfo(BaseModel):
     valid_from: date | None
     valid_to: date | None
     chunks: int
+
+
+class WidgetChatRequest(ChatRequest):
+    """`/v1/chat/stream`: a chat request plus what the widget knows about where it is embedded."""
+
+    region: str | None = Field(None, max_length=64, description="The host page's region (data-region).")
+    lang: Literal["nb", "en"] = Field("nb", description="UI language for status messages.")
+
+
+class FeedbackRequest(BaseModel):
+    message_id: str = Field(max_length=64, description="The answer being rated.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class EscalationRequest(BaseModel):
+    message_id: str = Field(max_length=64, description="The answer the buyer wants a person to look at.")
+    region: str | None = Field(None, max_length=64)
+    contact: str | None = Field(None, max_length=200, description="E-mail or phone for a reply (optional).")
+    note: str | None = Field(None, max_length=2000)
+
+
+class Stored(BaseModel):
+    """Receipt for a stored feedback or escalation row."""
+
+    id: int
+
+
+class StoredMessage(BaseModel):
+    """One question and its answer as stored."""
+
+    message_id: str
+    question: str
+    answer: str
+    refused: bool
+    confidence: float
+    citations: list[Citation]
+    created_at: datetime
+
+
+class ConversationHistory(BaseModel):
+    conversation_id: str
+    messages: list[StoredMessage]

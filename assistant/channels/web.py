@@ -1,4 +1,6 @@
-"""HTTP API routes: chat, documents, health and the demo page. Parses, calls the core, renders JSON."""
+"""HTTP API routes: chat, feedback, escalations, conversations, documents, health, the widget script and the
+demo page. Parses, calls the core or the database layer, renders JSON. The SSE variant lives in `stream`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +8,22 @@ import time
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 
 from assistant.answer import answer
 from assistant.blocking import run_blocking
-from assistant.models import ChatRequest, ChatResponse, DocumentInfo
+from assistant.channels.limits import rate_limit
+from assistant.models import (
+    ChatRequest,
+    ChatResponse,
+    ConversationHistory,
+    DocumentInfo,
+    EscalationRequest,
+    FeedbackRequest,
+    Stored,
+    StoredMessage,
+)
 
 router = APIRouter()
 
@@ -23,7 +35,7 @@ def get_services(request: Request):
 Services = Annotated[object, Depends(get_services)]
 
 
-@router.post("/v1/chat", response_model=ChatResponse, tags=["chat"])
+@router.post("/v1/chat", response_model=ChatResponse, tags=["chat"], dependencies=[Depends(rate_limit)])
 async def chat(body: ChatRequest, services: Services) -> ChatResponse:
     """Answer one question with citations; pass `conversation_id` to continue a conversation."""
     db = services.db
@@ -35,6 +47,59 @@ async def chat(body: ChatRequest, services: Services) -> ChatResponse:
         db.record, body.conversation_id, body.question.strip(), result, channel="api", latency_ms=latency_ms
     )
     return ChatResponse(**result.model_dump(), conversation_id=conversation_id, message_id=message_id)
+
+
+async def _known_message(db, message_id: str) -> None:
+    if not await run_blocking(db.message_exists, message_id):
+        raise HTTPException(404, "No answer with this message_id.")
+
+
+@router.post("/v1/feedback", response_model=Stored, status_code=201, tags=["feedback"])
+async def feedback(body: FeedbackRequest, services: Services) -> Stored:
+    """Rate an answer 👍 (`up`) or 👎 (`down`), with an optional comment."""
+    await _known_message(services.db, body.message_id)
+    comment = (body.comment or "").strip() or None
+    db = services.db
+    row_id = await run_blocking(db.add_feedback, body.message_id, body.rating, comment, channel="web")
+    return Stored(id=row_id)
+
+
+@router.post("/v1/escalations", response_model=Stored, status_code=201, tags=["feedback"])
+async def escalation(body: EscalationRequest, services: Services) -> Stored:
+    """Ask a procurement adviser to follow up an answer; `contact` is how to reach the buyer, if given."""
+    await _known_message(services.db, body.message_id)
+    row_id = await run_blocking(
+        services.db.add_escalation,
+        body.message_id,
+        region=body.region,
+        contact=(body.contact or "").strip() or None,
+        note=(body.note or "").strip() or None,
+        channel="web",
+    )
+    return Stored(id=row_id)
+
+
+@router.get("/v1/conversations/{conversation_id}", response_model=ConversationHistory, tags=["chat"])
+async def conversation(conversation_id: str, services: Services) -> ConversationHistory:
+    """The stored questions and answers of a conversation, oldest first (the widget shows them on reload)."""
+    rows = await run_blocking(services.db.history, conversation_id)
+    if not rows:
+        raise HTTPException(404, "No conversation with this id.")
+    return ConversationHistory(
+        conversation_id=conversation_id,
+        messages=[
+            StoredMessage(
+                message_id=r.id,
+                question=r.question,
+                answer=r.answer,
+                refused=r.refused,
+                confidence=r.confidence,
+                citations=r.citations,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ],
+    )
 
 
 @router.get("/v1/documents", response_model=list[DocumentInfo], tags=["documents"])
@@ -61,6 +126,20 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
+def _static(name: str) -> str:
+    return resources.files("assistant").joinpath("static", name).read_text(encoding="utf-8")
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def demo_page() -> str:
-    return resources.files("assistant").joinpath("static/demo.html").read_text(encoding="utf-8")
+    return _static("demo.html")
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_script() -> Response:
+    """The embeddable chat widget (see the README, "Web chat widget")."""
+    return Response(
+        _static("widget.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

@@ -95,7 +95,9 @@ def post_form(client: TestClient, form: dict):
     return client.post("/slack/events", content=body, headers=headers)
 
 
-def mention(text: str, *, ts: str | None = None, thread_ts: str | None = None, channel: str = CHANNEL) -> dict:
+def mention(
+    text: str, *, ts: str | None = None, thread_ts: str | None = None, channel: str = CHANNEL
+) -> dict:
     event = {
         "type": "app_mention",
         "user": USER,
@@ -108,7 +110,9 @@ def mention(text: str, *, ts: str | None = None, thread_ts: str | None = None, c
     return event
 
 
-def click(fake: FakeSlack, action_id: str, message_id: str, *, reply: dict, channel: str = CHANNEL, user=USER):
+def click(
+    fake: FakeSlack, action_id: str, message_id: str, *, reply: dict, channel: str = CHANNEL, user=USER
+):
     """A block_actions payload for a button on the reply the app posted."""
     name = f"click{next(_ids)}"
     payload = {
@@ -179,6 +183,7 @@ def test_mention_is_acked_and_answered_in_a_thread_with_linked_sources_and_butto
     assert reply["thread_ts"] == event["ts"]
     assert reply["authorization"] == "Bearer xoxb-test-token"
     section, sources, actions = reply["blocks"]
+    assert actions["type"] == "actions"
     assert section["type"] == "section" and "2007" in section["text"]["text"]
     links = [e["text"] for e in sources["elements"]]
     assert links and all(re.fullmatch(r"<https?://[^|<>\s]+\|\[\d+\] [^<>]+>", link) for link in links)
@@ -189,3 +194,213 @@ def test_mention_is_acked_and_answered_in_a_thread_with_linked_sources_and_butto
     assert len(set(buttons.values())) == 1 and db.message_exists(message_id)
     stored = db.history(f"slack:{CHANNEL}:{event['ts']}")
     assert [m.id for m in stored] == [message_id] and stored[0].question == ANSWERED
+
+
+def test_follow_up_in_the_thread_uses_the_threads_earlier_turns(slack, fake_slack, deps, db):
+    import asyncio
+
+    from assistant.answer import answer
+    from assistant.channels.slack_blocks import escape
+    from assistant.models import Conversation
+
+    follow_up = "Gjelder det også kommunene?"
+    first, _ = answered_reply(slack, fake_slack)
+    in_thread = mention(f"<@{BOT_USER}> {follow_up}", thread_ts=first["ts"])
+    assert post_event(slack, in_thread).status_code == 200
+    reply = fake_slack.wait_for("chat.postMessage", 2)[1]
+    assert reply["thread_ts"] == first["ts"]
+
+    earlier = db.conversation(f"slack:{CHANNEL}:{first['ts']}").turns[:2]
+    assert [t.text for t in earlier if t.role == "user"] == [ANSWERED]
+    with_history = asyncio.run(answer(follow_up, Conversation(turns=earlier), deps=deps))
+    alone = asyncio.run(answer(follow_up, Conversation(), deps=deps))
+    assert with_history.answer != alone.answer  # otherwise this test could not tell the difference
+    assert reply["blocks"][0]["text"]["text"] == escape(with_history.answer)
+    assert len(db.history(f"slack:{CHANNEL}:{first['ts']}")) == 2
+
+
+def test_a_retried_event_is_answered_once_even_after_a_restart(slack_settings, deps, fake_slack):
+    event = mention(f"<@{BOT_USER}> {ANSWERED}")
+    with TestClient(create_app(slack_settings, deps=deps)) as client:
+        assert post_event(client, event, event_id="EvRETRY01").status_code == 200
+        fake_slack.wait_for("chat.postMessage")
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert post_event(client, event, event_id="EvRETRY01", headers=retry).status_code == 200
+    with TestClient(create_app(slack_settings, deps=deps)) as restarted:  # same database, new process state
+        retry = {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+        assert post_event(restarted, event, event_id="EvRETRY01", headers=retry).status_code == 200
+        assert (
+            post_event(restarted, mention(f"<@{BOT_USER}> {ANSWERED}"), event_id="EvOTHER01").status_code
+            == 200
+        )
+        fake_slack.wait_for("chat.postMessage", 2)
+        time.sleep(0.5)  # a wrongly handled retry would have been posted by now too
+    threads = [c["thread_ts"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert threads.count(event["ts"]) == 1 and len(threads) == 2
+
+
+def test_forged_signature_and_stale_timestamp_are_rejected_with_401(slack, fake_slack):
+    body = json.dumps({"type": "event_callback", "event_id": "EvFORGED", "event": mention("<@U> hei")})
+    forged = signed_headers(body, secret="not-the-secret")
+    stale = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    for headers in (forged, stale, {}):
+        response = slack.post(
+            "/slack/events", content=body, headers={"Content-Type": "application/json", **headers}
+        )
+        assert response.status_code == 401
+    fresh = post_event(slack, mention(f"<@{BOT_USER}>"))
+    assert fresh.status_code == 200  # the same app accepts a correctly signed request
+    fake_slack.wait_for("chat.postMessage")
+    assert "auth.test" in fake_slack.methods()
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_empty_mention_gets_short_help_with_example_questions(slack, fake_slack, db):
+    event = mention(f"<@{BOT_USER}>  ")
+    post_event(slack, event)
+    reply = fake_slack.wait_for("chat.postMessage")[0]
+    assert reply["thread_ts"] == event["ts"]
+    text = reply["blocks"][0]["text"]["text"]
+    assert "For eksempel" in text and "terskelverdiene" in text
+    assert not actions_of(reply["blocks"])
+    assert db.history(f"slack:{CHANNEL}:{event['ts']}") == []
+
+
+def test_over_long_question_gets_a_polite_limit_message(slack, fake_slack, slack_settings):
+    limit = slack_settings.max_question_chars
+    post_event(slack, mention(f"<@{BOT_USER}> " + "anskaffelse " * (limit // 10)))
+    reply = fake_slack.wait_for("chat.postMessage")[0]
+    assert "for langt" in reply["text"] and str(limit) in reply["text"]
+    assert not actions_of(reply["blocks"])
+
+
+def test_direct_message_is_answered_in_the_dm(slack, fake_slack, db):
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DBUYER001",
+        "user": USER,
+        "text": ANSWERED,
+        "ts": "1700000001.000001",
+    }
+    post_event(slack, dm)
+    reply = fake_slack.wait_for("chat.postMessage")[0]
+    assert reply["channel"] == "DBUYER001" and reply.get("thread_ts") is None
+    assert actions_of(reply["blocks"])
+    assert len(db.history("slack:DBUYER001:im")) == 1
+    post_event(slack, {**dm, "subtype": "message_changed", "ts": "1700000001.000002"})
+    post_event(slack, {**dm, "bot_id": "BBOT0001", "user": BOT_USER, "ts": "1700000001.000003"})
+    time.sleep(0.5)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # edits and the bot's own messages are ignored
+
+
+def test_assistant_thread_greets_suggests_prompts_sets_status_then_answers(slack, fake_slack, db):
+    thread = {"channel_id": "DASSIST01", "thread_ts": "1700000002.000001", "user_id": USER, "context": {}}
+    post_event(
+        slack,
+        {"type": "assistant_thread_started", "assistant_thread": thread, "event_ts": "1700000002.000002"},
+    )
+    greeting = fake_slack.wait_for("chat.postMessage")[0]
+    assert greeting["channel"] == "DASSIST01" and greeting["thread_ts"] == thread["thread_ts"]
+    prompts = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")[0]
+    assert prompts["thread_ts"] == thread["thread_ts"] and len(prompts["prompts"]) == 3
+
+    post_event(
+        slack,
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DASSIST01",
+            "user": USER,
+            "text": ANSWERED,
+            "ts": "1700000002.000003",
+            "thread_ts": thread["thread_ts"],
+        },
+    )
+    answer = fake_slack.wait_for("chat.postMessage", 2)[1]
+    status = fake_slack.calls_to("assistant.threads.setStatus")
+    assert (
+        status and status[0]["status"] == "Søker i kildene…" and status[0]["thread_ts"] == thread["thread_ts"]
+    )
+    methods = fake_slack.methods()
+    assert methods.index("assistant.threads.setStatus") < len(methods) - 1 - methods[::-1].index(
+        "chat.postMessage"
+    )
+    assert answer["thread_ts"] == thread["thread_ts"] and actions_of(answer["blocks"])
+    assert len(db.history(f"slack:DASSIST01:{thread['thread_ts']}")) == 1
+
+
+def test_slash_command_acks_then_answers_privately_with_the_question_escaped(slack, fake_slack):
+    question = f"{ANSWERED} &lt;b&gt;fet&lt;/b&gt; <!channel> @here"
+    form = {
+        "command": "/innkjop",
+        "text": question,
+        "team_id": TEAM,
+        "channel_id": CHANNEL,
+        "user_id": USER,
+        "response_url": fake_slack.response_url("cmd"),
+        "trigger_id": "1.2.3",
+    }
+    response = post_form(slack, form)
+    assert response.status_code == 200
+    reply = wait_response(fake_slack, "cmd")
+    assert reply["response_type"] == "ephemeral"
+    asked = reply["blocks"][0]["elements"][0]["text"]
+    assert "&lt;b&gt;fet&lt;/b&gt;" in asked and "@\u200bhere" in asked and "<!channel>" not in asked
+    assert actions_of(reply["blocks"])
+    for text in mrkdwn_texts(reply["blocks"]):
+        assert not re.search(r"<(?!https?://[^|<>\s]+\|)", re.sub(r"<https?://[^|<>\s]+\|[^<>]*>", "", text))
+
+
+def test_feedback_buttons_store_feedback_once_per_user(slack, fake_slack, slack_settings):
+    _, reply = answered_reply(slack, fake_slack)
+    message_id = actions_of(reply["blocks"])["innkjop_feedback_down"]
+    posted = {"ts": "1700000100.000002", "thread_ts": reply["thread_ts"]}
+    name, payload = click(fake_slack, "innkjop_feedback_down", message_id, reply=posted)
+    assert post_form(slack, {"payload": json.dumps(payload)}).status_code == 200
+    assert "Takk" in wait_response(fake_slack, name)["text"]
+    name, payload = click(fake_slack, "innkjop_feedback_up", message_id, reply=posted)
+    post_form(slack, {"payload": json.dumps(payload)})
+    assert "allerede" in wait_response(fake_slack, name)["text"]
+
+    database = Database(slack_settings.sqlalchemy_url)
+    with database.session() as s:
+        rows = s.query(FeedbackRow).all()
+    assert [(r.message_id, r.rating, r.channel) for r in rows] == [(message_id, "down", "slack")]
+
+
+@pytest.mark.parametrize(
+    ("channel", "staff_channel", "region"),
+    [(CHANNEL, "CSTAFFVEST", "vest"), (OTHER_CHANNEL, "CSTAFFALL", None)],
+)
+def test_escalation_posts_question_answer_and_thread_link_to_the_regions_staff_channel(
+    slack, fake_slack, slack_settings, channel, staff_channel, region
+):
+    question = f"{ANSWERED} &lt;!channel&gt; &amp; <!here>"  # as Slack sends a literally typed <!channel>
+    event = mention(f"<@{BOT_USER}> {question}", channel=channel)
+    post_event(slack, event)
+    reply = fake_slack.wait_for("chat.postMessage")[0]
+    message_id = actions_of(reply["blocks"])["innkjop_escalate"]
+    posted = {"ts": "1700000100.000002", "thread_ts": event["ts"]}
+    name, payload = click(fake_slack, "innkjop_escalate", message_id, reply=posted, channel=channel)
+    assert post_form(slack, {"payload": json.dumps(payload)}).status_code == 200
+    assert "sendt til en veileder" in wait_response(fake_slack, name)["text"]
+
+    staff = fake_slack.wait_for("chat.postMessage", 2)[1]
+    assert staff["channel"] == staff_channel
+    permalink = fake_slack.calls_to("chat.getPermalink")[0]
+    assert permalink == {**permalink, "channel": channel, "message_ts": posted["ts"]}
+    texts = "\n".join(mrkdwn_texts(staff["blocks"]))
+    assert f"{ANSWERED} &lt;!channel&gt; &amp;" in texts  # shown as typed, never a ping
+    assert "<!" not in texts
+    assert f"<@{USER}>" in texts and f"<#{channel}>" in texts
+    assert "|Åpne tråden>" in texts and f"/archives/{channel}/p{posted['ts'].replace('.', '')}" in texts
+    answer_text = reply["blocks"][0]["text"]["text"]
+    assert answer_text[:60] in texts
+
+    database = Database(slack_settings.sqlalchemy_url)
+    with database.session() as s:
+        rows = s.query(EscalationRow).all()
+    assert [(r.message_id, r.region, r.contact, r.channel) for r in rows] == [
+        (message_id, region, f"slack:{USER}", "slack")
+    ]

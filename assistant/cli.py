@@ -119,9 +119,17 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from ingest.cli import main as ingest_main
+    from ingest.cli import run_cli
 
-    return ingest_main([str(p) for p in args.paths] + (["--dry-run"] if args.dry_run else []))
+    return run_cli(settings, args.paths, dry_run=args.dry_run, verbose=args.verbose)
+
+
+def cmd_slack(args, settings: Settings) -> int:
+    from assistant.channels import slack
+
+    err.print("Connecting to Slack over Socket Mode (Ctrl+C to stop)")
+    slack.run_socket_mode(settings, lambda: _deps(settings))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=cmd_serve)
+    slack = sub.add_parser("slack", help="answer in Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    slack.set_defaults(run=cmd_slack)
     ask = sub.add_parser("ask", help="answer one question (or a batch) with sources")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
@@ -146,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="ingest folders or files (same as the `ingest` command)")
     ing.add_argument("paths", nargs="*", type=Path)
     ing.add_argument("--dry-run", action="store_true")
+    ing.add_argument("-v", "--verbose", action="store_true")
     ing.set_defaults(run=cmd_ingest)
     return parser
 

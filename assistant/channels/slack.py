@@ -92,22 +92,36 @@ def mount(app: FastAPI, settings: Settings) -> None:
         return await handler.handle(request)
 
 
-def run_socket_mode(settings: Settings, deps: Deps) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed) and answer until interrupted."""
+def run_socket_mode(settings: Settings, build_deps: Callable[[], Deps]) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) and answer until interrupted.
+    Settings are checked before `build_deps` loads the model, so a missing token fails fast."""
     if not settings.slack_app_token:
         raise ConfigError("SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode.", code="slack_not_configured")
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN (xoxb-…) is not set.", code="slack_not_configured")
     _require_bolt()
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     from assistant.app import Services
     from assistant.db import Database
 
     db = Database(settings.sqlalchemy_url)
     db.create_all()
-    services = Services(settings, deps, db)
-    bolt_app = build_bolt_app(settings, lambda: services, socket_mode=True)
-    handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token)
     try:
-        asyncio.run(handler.start_async())
+        asyncio.run(serve_socket_mode(settings, Services(settings, build_deps(), db)))
     finally:
         db.engine.dispose()
+
+
+async def serve_socket_mode(
+    settings: Settings, services: Services, stop: asyncio.Event | None = None
+) -> None:
+    """Hold a Socket Mode connection open until `stop` is set (forever without one)."""
+    _require_bolt()
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    bolt_app = build_bolt_app(settings, lambda: services, socket_mode=True)
+    handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token)
+    await handler.connect_async()
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await handler.close_async()

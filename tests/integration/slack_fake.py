@@ -18,10 +18,11 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[dict] = []
         self.failing: dict[str, str] = {}  # method -> Slack error code to answer with
+        self.socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
         self._lock = threading.Lock()
         self._ts = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def root(self) -> str:
@@ -127,6 +128,8 @@ def _handler(fake: FakeSlack):
                 channel, message_ts = args.get("channel"), args.get("message_ts", "")
                 link = f"https://innkjop-test.slack.com/archives/{channel}/p{message_ts.replace('.', '')}"
                 self._send({"ok": True, "channel": channel, "permalink": link})
+            elif method == "apps.connections.open":
+                self._send({"ok": True, "url": fake.socket_url})
             elif method in ("conversations.replies", "conversations.history"):
                 self._send({"ok": True, "messages": []})
             else:

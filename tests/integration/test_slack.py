@@ -20,6 +20,8 @@ from slack_fake import BOT_USER, TEAM, FakeSlack
 from assistant.app import create_app
 from assistant.db import Database, EscalationRow, FeedbackRow
 
+pytestmark = pytest.mark.slow  # the real embedding model answers
+
 SECRET = "test-signing-secret"
 CHANNEL = "CVEST0001"
 OTHER_CHANNEL = "COTHER001"

@@ -17,7 +17,7 @@ from assistant.blocking import run_blocking
 from assistant.config import Settings
 from assistant.embeddings import get_embedder
 from assistant.errors import InputError, LLMError
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex, Term, tokenize
 from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
 from assistant.retrieval import Hit, Retriever
 from assistant.store import Store
@@ -33,6 +33,7 @@ from assistant.triage import (
 log = logging.getLogger(__name__)
 
 HISTORY_WEIGHT = 0.5
+DENSE_SHARE = 0.1
 CONTEXT_CHUNKS = 3
 RETRIEVED_SHOWN = 8
 
@@ -75,8 +76,8 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     query = f"{history[-1]} {question}" if follow_up else question
     hits = await run_blocking(deps.retriever.search, query, today=deps.today())
     lexical = deps.retriever.store.snapshot().lexical
-    weights = query_weights(question, history[-1] if follow_up else None, lexical)
-    confidence = estimate_confidence(weights, hits, lexical)
+    terms = question_terms(question, history[-1] if follow_up else None, lexical)
+    confidence = estimate_confidence(terms, hits)
     retrieved = [
         Retrieved(
             chunk_id=h.chunk.chunk_id,
@@ -115,7 +116,7 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
                 retrieved=retrieved,
                 language=language,
             )
-    text, citations = _extractive(weights, hits, lexical, language, deps.settings.answer_sentences)
+    text, citations = _extractive(terms, hits, language, deps.settings.answer_sentences)
     if not citations:
         return refusal
     return Answer(
@@ -128,26 +129,24 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     )
 
 
-def query_weights(question: str, previous: str | None, lexical: LexicalIndex) -> dict[str, float]:
-    """idf weight per question stem; stems from the previous question count half."""
-    weights = {t: lexical.idf(t) for t in tokenize(previous)} if previous else {}
-    weights = {t: w * HISTORY_WEIGHT for t, w in weights.items()}
-    for token in tokenize(question):
-        weights[token] = lexical.idf(token)
-    return weights
+def question_terms(question: str, previous: str | None, lexical: LexicalIndex) -> list[Term]:
+    """Search terms of the question; for a follow-up, the previous question's terms count half."""
+    earlier = lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else []
+    return lexical.terms(question) + earlier
 
 
-def estimate_confidence(weights: dict[str, float], hits: list[Hit], lexical: LexicalIndex) -> float:
-    """How much of the question the best chunks cover (idf-weighted), tempered by dense similarity."""
-    if not hits or not weights:
+def estimate_confidence(terms: list[Term], hits: list[Hit]) -> float:
+    """How much of the question one of the best chunks covers (idf-weighted), tempered by dense similarity."""
+    total = sum(t.weight for t in terms)
+    if not hits or not total:
         return 0.0
-    context: set[str] = set()
+    coverage = 0.0
     for hit in hits[:CONTEXT_CHUNKS]:
-        context |= set(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
-    coverage = sum(w for t, w in weights.items() if t in context) / sum(weights.values())
+        stems = set(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
+        coverage = max(coverage, sum(t.weight for t in terms if t.alternatives & stems) / total)
     dense = max(h.dense for h in hits[:CONTEXT_CHUNKS])
     dense_part = min(1.0, max(0.0, (dense - 0.2) / 0.5))
-    return round(0.75 * coverage + 0.25 * dense_part, 4)
+    return round(DENSE_SHARE * dense_part + (1 - DENSE_SHARE) * coverage, 4)
 
 
 def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
@@ -168,9 +167,9 @@ def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
     return len(citations)
 
 
-def _extractive(weights, hits, lexical, language: str, limit: int) -> tuple[str, list[Citation]]:
-    evidence = extractive.score_sentences(weights, hits, lexical.idf)
-    chosen = extractive.select(evidence, weights, limit)
+def _extractive(terms: list[Term], hits: list[Hit], language: str, limit: int) -> tuple[str, list[Citation]]:
+    evidence = extractive.score_sentences(terms, hits)
+    chosen = extractive.select(evidence, limit)
     citations: list[Citation] = []
     parts = []
     for item in chosen:

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Retrieval and answers
     top_k: int = Field(8, description="Chunks returned by retrieval.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
-    refusal_threshold: float = Field(0.35, description="Below this confidence the assistant refuses.")
+    refusal_threshold: float = Field(0.30, description="Below this confidence the assistant refuses.")
     max_question_chars: int = Field(2000, description="Longest accepted question.")
     answer_sentences: int = Field(3, description="Evidence sentences in an extractive answer.")
 

@@ -8,10 +8,9 @@ its own citation snippet.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.lexical import tokenize
+from assistant.lexical import Term, tokenize
 from assistant.retrieval import Hit
 
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
@@ -21,6 +20,7 @@ _ABBREVIATIONS = re.compile(
 )
 EVIDENCE_CHUNKS = 5
 MIN_WORDS = 4
+RANK_BONUS = 0.15
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Evidence:
     hit: Hit
     rank: int
     score: float
-    covered: frozenset[str]
+    covered: frozenset[int]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -46,11 +46,9 @@ def split_sentences(text: str) -> list[str]:
     return [p.lstrip("-*•> ").strip() for p in pieces]
 
 
-def score_sentences(
-    query_weights: dict[str, float], hits: list[Hit], idf: Callable[[str], float]
-) -> list[Evidence]:
+def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
     """Every sentence of the top chunks with its score, best first."""
-    total = sum(query_weights.values()) or 1.0
+    total = sum(t.weight for t in terms) or 1.0
     evidence: list[Evidence] = []
     seen: set[str] = set()
     for rank, hit in enumerate(hits[:EVIDENCE_CHUNKS]):
@@ -61,28 +59,38 @@ def score_sentences(
                 continue
             seen.add(key)
             stems = set(tokenize(sentence))
-            covered = frozenset(t for t in query_weights if t in stems)
-            in_context = {t for t in query_weights if t in context and t not in covered}
-            coverage = sum(query_weights[t] for t in covered) + 0.5 * sum(
-                query_weights[t] for t in in_context
-            )
-            score = coverage / total + 0.25 / (rank + 1)
+            covered = frozenset(i for i, t in enumerate(terms) if t.alternatives & stems)
+            in_context = [t for i, t in enumerate(terms) if i not in covered and t.alternatives & context]
+            coverage = sum(terms[i].weight for i in covered) + 0.5 * sum(t.weight for t in in_context)
+            score = (coverage / total + RANK_BONUS / (rank + 1)) * (0.5 if hit.chunk.is_reference else 1.0)
             evidence.append(Evidence(sentence, hit, rank, score, covered))
     evidence.sort(key=lambda e: e.score, reverse=True)
     return evidence
 
 
-def select(evidence: list[Evidence], query_weights: dict[str, float], limit: int) -> list[Evidence]:
-    """The best sentence, then further sentences only while they add something the question asked."""
-    chosen: list[Evidence] = []
-    covered: set[str] = set()
-    for item in evidence:
-        if len(chosen) >= limit:
+def select(evidence: list[Evidence], limit: int, *, max_chars: int = 480) -> list[Evidence]:
+    """The best sentence with the sentences that follow it in its chunk (they usually carry the reason,
+    the names or the numbers), then sentences from other chunks that cover question terms not yet covered.
+    """
+    if not evidence:
+        return []
+    anchor = evidence[0]
+    chosen = [anchor]
+    sentences = split_sentences(anchor.hit.chunk.text)
+    following = sentences[sentences.index(anchor.sentence) + 1 :] if anchor.sentence in sentences else []
+    by_text = {e.sentence: e for e in evidence if e.hit is anchor.hit}
+    length = len(anchor.sentence)
+    for sentence in following:
+        item = by_text.get(sentence)
+        if item is None or len(chosen) >= limit + 1 or length + len(sentence) > max_chars:
             break
-        new = item.covered - covered
-        if chosen and not new and item.score < chosen[0].score * 0.8:
-            continue
-        if chosen and item.score < chosen[0].score * 0.5:
+        chosen.append(item)
+        length += len(sentence)
+    covered = set().union(*(e.covered for e in chosen))
+    for item in evidence[1:]:
+        if len(chosen) >= limit + 1:
+            break
+        if item in chosen or item.score < anchor.score * 0.6 or not (item.covered - covered):
             continue
         chosen.append(item)
         covered |= item.covered

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,262 +18,35 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from assistant.glossary import EQUIVALENTS
+
+
+@dataclass(frozen=True)
+class Term:
+    """One search term of a question: stems that count as the same term, and its weight (idf)."""
+
+    alternatives: frozenset[str]
+    weight: float
+
+
 _WORD = re.compile(r"[\wæøåÆØÅ§]+(?:[.,]\d+)*", re.UNICODE)
 
-STOPWORDS = frozenset(
-    [
-        "og",
-        "i",
-        "jeg",
-        "det",
-        "at",
-        "en",
-        "et",
-        "den",
-        "til",
-        "er",
-        "som",
-        "på",
-        "de",
-        "med",
-        "han",
-        "av",
-        "ikke",
-        "der",
-        "så",
-        "var",
-        "meg",
-        "seg",
-        "men",
-        "ett",
-        "har",
-        "om",
-        "vi",
-        "min",
-        "mitt",
-        "ha",
-        "hadde",
-        "hun",
-        "nå",
-        "over",
-        "da",
-        "ved",
-        "fra",
-        "du",
-        "ut",
-        "sin",
-        "dem",
-        "oss",
-        "opp",
-        "man",
-        "kan",
-        "hans",
-        "hvor",
-        "eller",
-        "hva",
-        "skal",
-        "selv",
-        "sjøl",
-        "her",
-        "alle",
-        "vil",
-        "bli",
-        "ble",
-        "blitt",
-        "kunne",
-        "inn",
-        "når",
-        "være",
-        "kom",
-        "noen",
-        "noe",
-        "ville",
-        "dere",
-        "deres",
-        "kun",
-        "ja",
-        "etter",
-        "ned",
-        "skulle",
-        "denne",
-        "for",
-        "deg",
-        "si",
-        "sine",
-        "sitt",
-        "mot",
-        "å",
-        "meget",
-        "hvorfor",
-        "dette",
-        "disse",
-        "uten",
-        "hvordan",
-        "ingen",
-        "din",
-        "ditt",
-        "blir",
-        "samme",
-        "hvilken",
-        "hvilke",
-        "sånn",
-        "inni",
-        "mellom",
-        "vår",
-        "hver",
-        "hvem",
-        "vors",
-        "hvis",
-        "både",
-        "bare",
-        "enn",
-        "fordi",
-        "før",
-        "mange",
-        "også",
-        "slik",
-        "vært",
-        "båe",
-        "begge",
-        "siden",
-        "dykk",
-        "dykkar",
-        "dei",
-        "deira",
-        "deires",
-        "deim",
-        "di",
-        "då",
-        "eg",
-        "ein",
-        "eit",
-        "eitt",
-        "elles",
-        "honom",
-        "hjå",
-        "ho",
-        "hoe",
-        "henne",
-        "hennar",
-        "hennes",
-        "hoss",
-        "hossen",
-        "ikkje",
-        "ingi",
-        "inkje",
-        "korleis",
-        "korso",
-        "kva",
-        "kvar",
-        "kvarhelst",
-        "kven",
-        "kvi",
-        "kvifor",
-        "me",
-        "medan",
-        "mi",
-        "mine",
-        "mykje",
-        "no",
-        "nokon",
-        "noka",
-        "nokor",
-        "noko",
-        "nokre",
-        "si",
-        "sia",
-        "sidan",
-        "so",
-        "somt",
-        "somme",
-        "um",
-        "upp",
-        "vere",
-        "vore",
-        "verte",
-        "vort",
-        "varte",
-        "vart",
-        "må",
-        "bør",
-        "gjør",
-        "gjøre",
-        "gjelder",
-        "får",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "for",
-        "on",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "when",
-        "where",
-        "why",
-        "how",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "will",
-        "we",
-        "i",
-        "you",
-        "he",
-        "she",
-        "it",
-        "they",
-        "them",
-        "our",
-        "your",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "with",
-        "from",
-        "by",
-        "as",
-        "at",
-        "about",
-        "into",
-        "than",
-        "then",
-        "there",
-        "here",
-        "any",
-        "all",
-        "some",
-        "not",
-        "no",
-        "yes",
-        "if",
-        "me",
-        "my",
-        "us",
-    ]
-)
+_STOPWORD_TEXT = """
+    og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om vi min
+    mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva skal selv sjøl
+    her alle vil bli ble blitt kunne inn når være kom noen noe ville dere deres kun ja etter ned skulle
+    denne for deg si sine sitt mot å meget hvorfor dette disse uten hvordan ingen din ditt blir samme
+    hvilken hvilke sånn inni mellom vår hver hvem vors hvis både bare enn fordi før mange også slik vært
+    båe begge siden dykk dykkar dei deira deires deim di då eg ein eit eitt elles honom hjå ho hoe henne
+    hennar hennes hoss hossen ikkje ingi inkje korleis korso kva kvar kvarhelst kven kvi kvifor me medan mi
+    mine mykje no nokon noka nokor noko nokre sia sidan so somt somme um upp vere vore verte vort varte
+    vart må bør gjør gjøre gjelder får the a an of to in on and or is are was were be been what which who
+    whom when where why how do does did can could should would may might must shall will we you he she it
+    they them our your their this that these those with from by as about into than then there here any all
+    some not yes if my us hvilket egentlig omtrent cirka rundt lenge ofte mye stor store del deler tror
+    lurer spørsmål takk hei
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @lru_cache(maxsize=1)
@@ -294,6 +68,7 @@ class LexicalIndex:
         self._vocab = bm25.vocab_dict
         self.doc_freq = doc_freq
         self.size = size
+        self._split_cache: dict[str, list[str] | None] = {}
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -317,6 +92,63 @@ class LexicalIndex:
         meta = json.loads((directory / "doc_freq.json").read_text(encoding="utf-8"))
         return cls(bm25, meta["doc_freq"], meta["size"])
 
+    def terms(self, text: str, scale: float = 1.0) -> list[Term]:
+        """The question's search terms: each a set of stems that count as the same term, and a weight.
+
+        Stems the corpus never uses are split into compound parts ("ministerbrevet" → "minist", "brev") or
+        corrected when one edit away ("terskelvedi"); glossary equivalents are added ("threshold" →
+        "terskelverdi"). A capitalised name the corpus never mentions ("Sverige") weighs double: a question
+        about it is very likely one the corpus cannot answer.
+        """
+        stem = _stemmer().stemWord
+        out: list[Term] = []
+        for position, word in enumerate(_WORD.findall(text)):
+            lower = word.lower()
+            if lower in STOPWORDS:
+                continue
+            token = stem(lower)
+            alternatives = {token} | {stem(w) for e in EQUIVALENTS.get(lower, ()) for w in _WORD.findall(e)}
+            known = {a for a in alternatives if a in self.doc_freq}
+            if known:
+                out.append(Term(frozenset(known), scale * max(self.idf(a) for a in known)))
+                continue
+            searchable = len(token) >= 5 and not token.isdigit()
+            parts = (self._decompound(token) or self._nearest(token)) if searchable else None
+            if parts:
+                out.extend(Term(frozenset({p}), scale * self.idf(p)) for p in parts)
+            else:
+                proper = position > 0 and word[:1].isupper() and not token.isdigit()
+                out.append(Term(frozenset({token}), scale * self.idf(token) * (2.0 if proper else 1.0)))
+        return out
+
+    def _decompound(self, token: str) -> list[str] | None:
+        if token in self._split_cache:
+            return self._split_cache[token]
+        stem = _stemmer().stemWord
+        best: tuple[int, list[str]] | None = None
+        for i in range(3, len(token) - 2):
+            left, right = token[:i], token[i:]
+            for head in (left, left[:-1] if left[-1] in "se" and len(left) > 4 else None):
+                if not head:
+                    continue
+                parts = [stem(head), stem(right)]
+                if all(p in self.doc_freq for p in parts):
+                    score = min(len(head), len(right))
+                    if best is None or score > best[0]:
+                        best = (score, parts)
+        self._split_cache[token] = best[1] if best else None
+        return self._split_cache[token]
+
+    def _nearest(self, token: str) -> list[str] | None:
+        limit = 1 if len(token) < 8 else 2
+        candidates = (
+            known
+            for known in self.doc_freq
+            if known[:1] == token[:1] and abs(len(known) - len(token)) <= limit
+        )
+        best = min(((_edit_distance(token, c, limit), c) for c in candidates), default=None)
+        return [best[1]] if best and best[0] <= limit else None
+
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency; a stem the corpus never uses gets the maximum."""
         df = self.doc_freq.get(token, 0)
@@ -337,3 +169,16 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) once it must exceed the limit."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]

@@ -9,6 +9,8 @@ NOISY = ("bm25s", "pypdf", "chromadb", "httpx", "sentence_transformers", "transf
 
 def configure_logging(level: int = logging.WARNING) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # libraries that set DEBUG on their own loggers stay quiet
+        handler.setLevel(level)
     for name in NOISY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -11,6 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+REFERENCE_SECTIONS = frozenset(
+    {"kilder", "kilde", "sources", "source", "references", "referanser", "lenker", "links"}
+)
+
 
 class Chunk(BaseModel):
     """One searchable piece of a document, with the document's metadata copied onto it."""
@@ -26,6 +30,12 @@ class Chunk(BaseModel):
     valid_from: date | None = None
     valid_to: date | None = None
     position: int = 0
+
+    @property
+    def is_reference(self) -> bool:
+        """A bibliography-like section ("Kilder", "Sources"): where to read more, not an answer."""
+        last = self.section.rsplit(">", 1)[-1].strip().lower()
+        return last in REFERENCE_SECTIONS
 
     def in_force(self, on: date) -> bool:
         """True when the chunk's content is valid on the given date."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
-from assistant.lexical import tokenize
 from assistant.models import Chunk
 from assistant.store import Store
 
@@ -22,6 +21,7 @@ CANDIDATES = 30
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 0.8
 OUTDATED_PENALTY = 0.6
+REFERENCE_PENALTY = 0.5
 _PAST = re.compile(
     r"\b(1[89]\d\d|20[01]\d|202[0-3])\b|\b(den gang|dengang|opprinnelig|historisk|tidligere|før|"
     r"the time|originally|historically|previously|used to|then)\b",
@@ -75,7 +75,8 @@ class Retriever:
         if not snapshot.chunks:
             return []
         dense = self.store.dense_search(self._embed_cached(query), CANDIDATES)
-        lexical = snapshot.lexical.search(tokenize(query), CANDIDATES)
+        tokens = [stem for term in snapshot.lexical.terms(query) for stem in term.alternatives]
+        lexical = snapshot.lexical.search(tokens, CANDIDATES)
         fused: dict[str, Hit] = {}
         rrf_k = self.settings.rrf_k
         for rank, (chunk_id, similarity) in enumerate(dense):
@@ -88,6 +89,9 @@ class Retriever:
             hit.score += LEXICAL_WEIGHT / (rrf_k + rank + 1)
             hit.lexical = bm25
         hits = [h for h in fused.values() if filters is None or filters.accept(h.chunk)]
+        for hit in hits:
+            if hit.chunk.is_reference:
+                hit.score *= REFERENCE_PENALTY
         if today and not asks_about_the_past(query):
             for hit in hits:
                 if hit.chunk.valid_to and hit.chunk.valid_to < today:

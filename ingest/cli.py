@@ -47,10 +47,22 @@ def print_report(report: Report, *, verbose: bool) -> None:
     console.print(prefix + report.summary())
 
 
+def run_cli(settings: Settings, paths: list[Path], *, dry_run: bool = False, verbose: bool = False) -> int:
+    """Ingest with progress and summary; exit status 1 if any file could not be read, 2 on failure."""
+    try:
+        report = ingest_with_progress(settings, paths or list(settings.corpus_dirs), dry_run=dry_run)
+    except AssistantError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted: the previously published index is still in use")
+        return 130
+    print_report(report, verbose=verbose)
+    return 1 if report.plan.errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ingest", description="Ingest documents into the assistant's store."
-    )
+    parser = argparse.ArgumentParser(prog="ingest", description="Ingest documents into the assistant's store.")
     parser.add_argument("paths", nargs="*", type=Path, help="folders or files (default: the corpus folders)")
     parser.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     parser.add_argument("--data-dir", type=Path, help="store location (default: setting data_dir)")
@@ -59,12 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-        report = ingest_with_progress(settings, args.paths or settings.corpus_dirs, dry_run=args.dry_run)
-    except AssistantError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] invalid settings: {exc}")
         return 2
-    except KeyboardInterrupt:
-        console.print("interrupted: the previously published index is still in use")
-        return 130
-    print_report(report, verbose=args.verbose)
-    return 1 if report.plan.errors else 0
+    return run_cli(settings, args.paths, dry_run=args.dry_run, verbose=args.verbose)

@@ -406,3 +406,24 @@ def test_escalation_posts_question_answer_and_thread_link_to_the_regions_staff_c
     assert [(r.message_id, r.region, r.contact, r.channel) for r in rows] == [
         (message_id, region, f"slack:{USER}", "slack")
     ]
+
+
+def test_dm_thread_without_assistant_status_is_still_answered(slack, fake_slack):
+    fake_slack.failing["assistant.threads.setStatus"] = (
+        "invalid_thread"  # a plain DM thread, not an assistant one
+    )
+    message = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DBUYER002",
+        "user": USER,
+        "text": ANSWERED,
+    }
+    post_event(slack, {**message, "ts": "1700000003.000002", "thread_ts": "1700000003.000001"})
+    reply = fake_slack.wait_for("chat.postMessage")[0]
+    assert fake_slack.calls_to("assistant.threads.setStatus")
+    assert reply["thread_ts"] == "1700000003.000001" and actions_of(reply["blocks"])
+
+
+def test_slack_route_exists_only_when_slack_is_configured(client):
+    assert client.post("/slack/events", content="{}").status_code == 404

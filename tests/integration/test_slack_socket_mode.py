@@ -144,3 +144,14 @@ def test_cli_slack_command_reports_missing_token_and_exits_2(tmp_path, monkeypat
         monkeypatch.delenv(name, raising=False)
     assert main(["--data-dir", str(tmp_path), "slack"]) == 2
     assert "SLACK_APP_TOKEN" in capsys.readouterr().err
+
+
+def test_without_the_slack_extra_the_error_names_it(app_settings, monkeypatch):
+    import sys
+
+    from assistant.channels.slack import build_bolt_app
+
+    monkeypatch.setitem(sys.modules, "slack_bolt", None)  # as if slack-bolt were not installed
+    settings = app_settings.model_copy(update={"slack_bot_token": "xoxb-x", "slack_signing_secret": "s"})
+    with pytest.raises(ConfigError, match=r'pip install "innkjopsassistent\[slack\]"'):
+        build_bolt_app(settings, lambda: None)

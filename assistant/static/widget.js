@@ -145,7 +145,8 @@
   const nextId = (prefix) => `${prefix}-${++uid}`;
 
   // ---- DOM ------------------------------------------------------------------------------------------
-  const host = el("div", { id: "innkjop-assistant" });
+  // A custom element name, so host rules for div, section … never match the widget's own host node.
+  const host = el("innkjop-assistant", null);
   const root = host.attachShadow({ mode: "open" });
   const launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
     "aria-controls": "panel", "aria-haspopup": "dialog", text: "💬 " + t.launcher });
@@ -420,6 +421,7 @@
       try {
         await send();
         node.replaceWith(el("div", { class: "note", role: "status", text: thanks }));
+        input.focus(); // the focused button is gone; keep focus in the panel (Escape, typing)
       } catch {
         message.textContent = t.notSent; // the typed text stays in the fields
         submit.disabled = false;

@@ -1,0 +1,167 @@
+"""The widget's other endpoints: feedback, escalations, conversation history, CORS, the rate limit, and the
+static files. Real app, real core and store, a fresh SQLite database per test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from assistant.app import create_app
+from assistant.db import EscalationRow, FeedbackRow
+
+QUESTION = "Hva er den nasjonale terskelverdien?"
+
+
+@pytest.fixture
+def message(client) -> dict:
+    response = client.post("/v1/chat", json={"question": QUESTION})
+    assert response.status_code == 200
+    return response.json()
+
+
+def rows(client, model):
+    with client.app.state.services.db.session() as session:
+        return list(session.scalars(select(model)))
+
+
+def test_feedback_is_stored(client, message):
+    response = client.post(
+        "/v1/feedback", json={"message_id": message["message_id"], "rating": "down", "comment": " For kort "}
+    )
+    assert response.status_code == 201 and response.json()["id"] > 0
+    client.post("/v1/feedback", json={"message_id": message["message_id"], "rating": "up"})
+    stored = rows(client, FeedbackRow)
+    assert [(r.message_id, r.rating, r.comment, r.channel) for r in stored] == [
+        (message["message_id"], "down", "For kort", "web"),
+        (message["message_id"], "up", None, "web"),
+    ]
+
+
+def test_escalation_is_stored(client, message):
+    body = {
+        "message_id": message["message_id"],
+        "region": "Vestland",
+        "contact": "ola@example.no",
+        "note": "?",
+    }
+    response = client.post("/v1/escalations", json=body)
+    assert response.status_code == 201
+    [row] = rows(client, EscalationRow)
+    assert (row.message_id, row.region, row.contact, row.note, row.status, row.channel) == (
+        message["message_id"],
+        "Vestland",
+        "ola@example.no",
+        "?",
+        "open",
+        "web",
+    )
+
+
+@pytest.mark.parametrize("path", ["/v1/feedback", "/v1/escalations"])
+def test_unknown_message_is_404_json(client, path):
+    response = client.post(path, json={"message_id": "nope", "rating": "up"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert rows(client, FeedbackRow) == [] and rows(client, EscalationRow) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"rating": "meh"},
+        {"rating": None},
+        {"rating": "up", "comment": "x" * 2001},
+        {"rating": "up", "message_id": "m" * 65},
+    ],
+)
+def test_bad_feedback_is_422_json(client, message, body):
+    response = client.post("/v1/feedback", json={"message_id": message["message_id"], **body})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert rows(client, FeedbackRow) == []
+
+
+def test_unknown_conversation_is_404(client):
+    response = client.get("/v1/conversations/does-not-exist")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_rate_limit_answers_429_with_retry_after(app_settings, deps):
+    settings = app_settings.model_copy(update={"rate_limit_per_minute": 3})
+    with TestClient(create_app(settings, deps=deps)) as client:
+        codes = [client.post("/v1/chat", json={"question": QUESTION}).status_code for _ in range(2)]
+        codes.append(client.post("/v1/chat/stream", json={"question": QUESTION}).status_code)
+        assert codes == [200, 200, 200]
+        for path in ("/v1/chat", "/v1/chat/stream"):
+            response = client.post(path, json={"question": QUESTION})
+            assert response.status_code == 429
+            assert response.json()["error"]["code"] == "rate_limited"
+            assert 1 <= int(response.headers["retry-after"]) <= 60
+        assert client.get("/healthz").status_code == 200  # only the chat endpoints are limited
+    with TestClient(create_app(settings, deps=deps)) as other:
+        assert other.post("/v1/chat", json={"question": QUESTION}).status_code == 200  # limit is per app
+
+
+def test_rate_limit_window_slides():
+    from assistant.channels.limits import RateLimiter
+
+    now = [1000.0]
+    limiter = RateLimiter(2, clock=lambda: now[0])
+    assert limiter.check("a") == 0 and limiter.check("a") == 0
+    assert limiter.check("a") == pytest.approx(60)
+    assert limiter.check("b") == 0, "clients are counted separately"
+    now[0] += 59.5
+    assert limiter.check("a") == pytest.approx(0.5)
+    now[0] += 0.5
+    assert limiter.check("a") == 0
+
+
+def test_cors_is_same_origin_by_default(client):
+    response = client.post(
+        "/v1/chat", json={"question": QUESTION}, headers={"Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options(
+        "/v1/chat/stream",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_cors_allows_listed_origins_only(app_settings, deps):
+    settings = app_settings.model_copy(update={"cors_origins": ["https://intranett.kommune.no"]})
+    with TestClient(create_app(settings, deps=deps)) as client:
+        preflight = client.options(
+            "/v1/chat/stream",
+            headers={
+                "Origin": "https://intranett.kommune.no",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "https://intranett.kommune.no"
+        response = client.post(
+            "/v1/chat/stream", json={"question": QUESTION}, headers={"Origin": "https://intranett.kommune.no"}
+        )
+        assert response.headers["access-control-allow-origin"] == "https://intranett.kommune.no"
+        other = client.options(
+            "/v1/chat/stream",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert other.status_code == 400
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_widget_script_and_demo_page_are_served(client):
+    script = client.get("/widget.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in script.text
+    assert ".innerHTML" not in script.text and "insertAdjacentHTML" not in script.text
+    assert "document.write" not in script.text
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<script src="/widget.js"' in page.text and 'href="/docs"' in page.text

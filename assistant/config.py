@@ -50,7 +50,10 @@ class Settings(BaseSettings):
 
     # Retrieval and answers
     top_k: int = Field(8, description="Chunks returned by retrieval.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(
+        0.6, description="Dense ranking's weight in the fusion (BM25: 1.0); raise it for a multilingual model."
+    )
     refusal_threshold: float = Field(0.30, description="Below this confidence the assistant refuses.")
     max_question_chars: int = Field(2000, description="Longest accepted question.")
     answer_sentences: int = Field(3, description="Evidence sentences in an extractive answer.")

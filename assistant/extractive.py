@@ -52,7 +52,8 @@ def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
     evidence: list[Evidence] = []
     seen: set[str] = set()
     for rank, hit in enumerate(hits[:EVIDENCE_CHUNKS]):
-        context = set(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
+        section = set(tokenize(hit.chunk.section))
+        title = set(tokenize(hit.chunk.title))
         for sentence in split_sentences(hit.chunk.text):
             key = " ".join(sentence.lower().split())
             if key in seen or len(sentence.split()) < MIN_WORDS or sentence.startswith("#"):
@@ -60,8 +61,11 @@ def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
             seen.add(key)
             stems = set(tokenize(sentence))
             covered = frozenset(i for i, t in enumerate(terms) if t.alternatives & stems)
-            in_context = [t for i, t in enumerate(terms) if i not in covered and t.alternatives & context]
-            coverage = sum(terms[i].weight for i in covered) + 0.5 * sum(t.weight for t in in_context)
+            coverage = sum(terms[i].weight for i in covered)
+            for i, term in enumerate(terms):  # a heading names what every sentence below it is about
+                if i not in covered:
+                    coverage += term.weight * (0.75 if term.alternatives & section else 0.0)
+                    coverage += term.weight * (0.25 if term.alternatives & title - section else 0.0)
             score = (coverage / total + RANK_BONUS / (rank + 1)) * (0.5 if hit.chunk.is_reference else 1.0)
             evidence.append(Evidence(sentence, hit, rank, score, covered))
     evidence.sort(key=lambda e: e.score, reverse=True)

@@ -113,7 +113,7 @@ class LexicalIndex:
                 out.append(Term(frozenset(known), scale * max(self.idf(a) for a in known)))
                 continue
             searchable = len(token) >= 5 and not token.isdigit()
-            parts = (self._decompound(token) or self._nearest(token)) if searchable else None
+            parts = self._resolve(token) if searchable else None
             if parts:
                 out.extend(Term(frozenset({p}), scale * self.idf(p)) for p in parts)
             else:
@@ -121,9 +121,12 @@ class LexicalIndex:
                 out.append(Term(frozenset({token}), scale * self.idf(token) * (2.0 if proper else 1.0)))
         return out
 
+    def _resolve(self, token: str) -> list[str] | None:
+        if token not in self._split_cache:
+            self._split_cache[token] = self._decompound(token) or self._nearest(token)
+        return self._split_cache[token]
+
     def _decompound(self, token: str) -> list[str] | None:
-        if token in self._split_cache:
-            return self._split_cache[token]
         stem = _stemmer().stemWord
         best: tuple[int, list[str]] | None = None
         for i in range(3, len(token) - 2):
@@ -136,8 +139,7 @@ class LexicalIndex:
                     score = min(len(head), len(right))
                     if best is None or score > best[0]:
                         best = (score, parts)
-        self._split_cache[token] = best[1] if best else None
-        return self._split_cache[token]
+        return best[1] if best else None
 
     def _nearest(self, token: str) -> list[str] | None:
         limit = 1 if len(token) < 8 else 2
@@ -147,7 +149,12 @@ class LexicalIndex:
             if known[:1] == token[:1] and abs(len(known) - len(token)) <= limit
         )
         best = min(((_edit_distance(token, c, limit), c) for c in candidates), default=None)
-        return [best[1]] if best and best[0] <= limit else None
+        if best and best[0] <= limit:
+            return [best[1]]
+        # Same first compound element ("publikasjonskode" ~ "publikasjonsnummer"): a long shared prefix.
+        need = max(8, int(len(token) * 0.6))
+        prefix = max(self.doc_freq, key=lambda known: _common_prefix(token, known), default=None)
+        return [prefix] if prefix and _common_prefix(token, prefix) >= need else None
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency; a stem the corpus never uses gets the maximum."""
@@ -182,3 +189,12 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous = current
     return previous[-1]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

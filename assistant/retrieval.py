@@ -18,8 +18,6 @@ from assistant.models import Chunk
 from assistant.store import Store
 
 CANDIDATES = 30
-LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.8
 OUTDATED_PENALTY = 0.6
 REFERENCE_PENALTY = 0.5
 _PAST = re.compile(
@@ -81,12 +79,12 @@ class Retriever:
         rrf_k = self.settings.rrf_k
         for rank, (chunk_id, similarity) in enumerate(dense):
             hit = fused.setdefault(chunk_id, Hit(snapshot.get(chunk_id), 0.0))  # type: ignore[arg-type]
-            hit.score += DENSE_WEIGHT / (rrf_k + rank + 1)
+            hit.score += self.settings.dense_weight / (rrf_k + rank + 1)
             hit.dense = similarity
         for rank, (position, bm25) in enumerate(lexical):
             chunk = snapshot.chunks[position]
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-            hit.score += LEXICAL_WEIGHT / (rrf_k + rank + 1)
+            hit.score += 1.0 / (rrf_k + rank + 1)
             hit.lexical = bm25
         hits = [h for h in fused.values() if filters is None or filters.accept(h.chunk)]
         for hit in hits:

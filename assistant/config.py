@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, description="Chunks returned by retrieval.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(
-        0.6, description="Dense ranking's weight in the fusion (BM25: 1.0); raise it for a multilingual model."
+        0.6, description="Dense ranking's weight in the fusion (BM25: 1.0); raise for a multilingual model."
     )
     refusal_threshold: float = Field(0.30, description="Below this confidence the assistant refuses.")
     max_question_chars: int = Field(2000, description="Longest accepted question.")

@@ -111,4 +111,8 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
         from assistant.channels import slack
 
         slack.mount(app, settings)
+    if settings.microsoft_app_id or settings.teams_auth_disabled:
+        from assistant.channels import teams
+
+        teams.mount(app, settings)
     return app

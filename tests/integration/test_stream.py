@@ -139,3 +139,16 @@ def test_client_hanging_up_mid_stream_does_not_break_the_server(app_settings, de
             response = http.post("/v1/chat/stream", json={"question": WEIGHTING["question"]})
             assert names(parse_sse(response.text))[-1] == "done"
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_llm_mode_streams_the_grounded_answer(app_settings, deps):
+    from assistant.answer import Deps
+    from assistant.llm import QuotingChatModel
+
+    with_model = Deps(deps.settings, deps.retriever, QuotingChatModel())
+    with TestClient(create_app(app_settings, deps=with_model)) as client:
+        events = stream(client, question=WEIGHTING["question"])
+        expected = client.post("/v1/chat", json={"question": WEIGHTING["question"]}).json()
+    assert names(events)[0] == "status" and names(events)[-2:] == ["citations", "done"]
+    assert "".join(d["text"] for n, d in events if n == "delta") == expected["answer"]
+    assert expected["answer"].endswith("[1]") and events[-2][1]["citations"] == expected["citations"]

@@ -3,8 +3,8 @@
 Inbound: `InboundVerifier` checks the JWT the Bot Connector sends with every activity, the way Microsoft's
 "Authentication with the Bot Connector API" asks a bot that writes its own code to: signature against the
 keys published through the OpenID metadata (`jwks_uri`), issuer `https://api.botframework.com`, audience
-= our app id, expiry (5 minutes of clock skew), an RS* algorithm, the `serviceurl` claim equal to the
-activity's `serviceUrl`, and the key's endorsements containing the activity's `channelId`.
+= our app id, expiry (5 minutes of clock skew), an RS* algorithm the metadata advertises, the `serviceurl`
+claim equal to the activity's `serviceUrl`, and the key's endorsements containing the activity's `channelId`.
 Outbound: `BotToken` gets a token from the Microsoft identity endpoint with the client-credentials flow
 and caches it until shortly before it expires.
 
@@ -60,6 +60,7 @@ class InboundVerifier:
         self.app_id = settings.microsoft_app_id
         self.openid_url = settings.teams_openid_url
         self._keys: dict[str, _SigningKey] = {}
+        self._algorithms = ALGORITHMS
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -83,7 +84,7 @@ class InboundVerifier:
             claims = jwt.decode(
                 token,
                 signing_key.key,
-                algorithms=ALGORITHMS,
+                algorithms=self._algorithms,
                 audience=self.app_id,
                 issuer=CONNECTOR_ISSUER,
                 leeway=CLOCK_SKEW_SECONDS,
@@ -127,6 +128,8 @@ class InboundVerifier:
                 keys[jwk["kid"]] = _SigningKey(jwt.PyJWK(jwk).key, list(jwk.get("endorsements") or []))
             except (jwt.PyJWKError, KeyError, TypeError) as exc:
                 log.warning("skipping an unusable signing key: %s", exc)
+        advertised = metadata.get("id_token_signing_alg_values_supported") or ALGORITHMS
+        self._algorithms = [alg for alg in ALGORITHMS if alg in advertised]
         self._keys = keys
         self._fetched_at = time.monotonic()
         log.info("Bot Framework signing keys refreshed (%d keys)", len(keys))

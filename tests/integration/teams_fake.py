@@ -140,7 +140,12 @@ def _handler(fake: FakeBotFramework):
         def do_GET(self) -> None:
             path = urlparse(self.path).path
             if path == urlparse(fake.openid_url).path:
-                self._json(200, {"issuer": ISSUER, "jwks_uri": fake.root + "/v1/.well-known/keys"})
+                metadata = {
+                    "issuer": ISSUER,
+                    "jwks_uri": fake.root + "/v1/.well-known/keys",
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                }
+                self._json(200, metadata)
             elif path == "/v1/.well-known/keys":
                 with fake._lock:
                     fake.key_fetches += 1

@@ -146,12 +146,13 @@ class TeamsBot:
         kind = activity.get("type")
         if kind not in ("message", "conversationUpdate"):
             return
-        if not isinstance(activity.get("conversation"), dict) or not activity.get("serviceUrl"):
+        conversation = activity.get("conversation")
+        if not isinstance(conversation, dict) or not conversation.get("id") or not activity.get("serviceUrl"):
             log.warning("teams %s activity without conversation or serviceUrl ignored", kind)
             return
         try:
             db = self.services().db
-            activity_key = _digest(str(activity["conversation"].get("id")), str(activity.get("id")))
+            activity_key = _digest(str(conversation["id"]), str(activity.get("id")))
             if activity.get("id") and not await run_blocking(db.first_time, f"teams:activity:{activity_key}"):
                 log.info("teams activity %s delivered again; skipped", activity.get("id"))
                 return

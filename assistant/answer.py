@@ -89,44 +89,22 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
         )
         for h in hits[:RETRIEVED_SHOWN]
     ]
-    if is_injection(question):  # retrieval is still reported; nothing the question asks is obeyed
-        return Answer(
-            answer=INJECTION_REFUSAL[language],
-            refused=True,
-            confidence=0.0,
-            retrieved=retrieved,
-            language=language,
-        )
     refusal = Answer(
         answer=REFUSAL[language], refused=True, confidence=confidence, retrieved=retrieved, language=language
     )
+    if is_injection(question):  # retrieval is still reported; nothing the question asks is obeyed
+        return refusal.model_copy(update={"answer": INJECTION_REFUSAL[language], "confidence": 0.0})
     if not hits or confidence < deps.settings.refusal_threshold:
         return refusal
+    composed = None
     if deps.chat_model is not None:
         composed = await _with_chat_model(deps.chat_model, question, hits, language)
-        if composed is not None:
-            text, citations = composed
-            if not citations:
-                return refusal
-            return Answer(
-                answer=text,
-                refused=False,
-                confidence=confidence,
-                citations=citations,
-                retrieved=retrieved,
-                language=language,
-            )
-    text, citations = _extractive(terms, hits, language, deps.settings.answer_sentences)
+    if composed is None:  # no chat model, or its answer could not be verified
+        composed = _extractive(terms, hits, language, deps.settings.answer_sentences)
+    text, citations = composed
     if not citations:
         return refusal
-    return Answer(
-        answer=text,
-        refused=False,
-        confidence=confidence,
-        citations=citations,
-        retrieved=retrieved,
-        language=language,
-    )
+    return refusal.model_copy(update={"answer": text, "refused": False, "citations": citations})
 
 
 def question_terms(question: str, previous: str | None, lexical: LexicalIndex) -> list[Term]:

@@ -108,7 +108,36 @@ def test_docx_headings(tmp_path):
     assert [s for s, _ in sections(doc.text)] == [["Veileder", "Livssykluskostnader"]]
 
 
-def test_pdf_pages_become_sections(tmp_path):
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with one line of Helvetica text, built by hand (no PDF writer library needed)."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_pdf_text_is_read_page_by_page(tmp_path):
+    doc = load(write(tmp_path, "plan.pdf", minimal_pdf("Klima skal vektes minst 30 prosent.")), "x/plan.pdf")
+    assert "Klima skal vektes minst 30 prosent." in doc.text
+    chunks = chunk_document(doc, size=900, overlap=150)
+    assert chunks[0].section == "Side 1" and chunks[0].title == "plan"
+
+
+def test_pdf_without_text_is_an_error(tmp_path):
     pypdf = pytest.importorskip("pypdf")
     writer = pypdf.PdfWriter()
     writer.add_blank_page(width=200, height=200)

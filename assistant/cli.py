@@ -85,25 +85,95 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
+def _eval_runs(args, settings: Settings, items: list[dict]):
+    from assistant.answer import build_deps
+    from assistant.eval_compare import configs, settings_for
+    from assistant.eval_report import Run
+    from assistant.evaluation import evaluate
+
+    if not args.compare:
+        metrics, outcomes = asyncio.run(evaluate(items, _deps(settings)))
+        return [Run("current", metrics, outcomes)]
+    wanted = configs(args.compare)
+    ensure_ingested(settings)
+    runs = []
+    for config in wanted:
+        if config.needs_ingest:
+            err.print(f"Re-ingesting into a temporary store for {config.name} …")
+        with settings_for(settings, config) as config_settings:
+            metrics, outcomes = asyncio.run(evaluate(items, build_deps(config_settings)))
+        runs.append(Run(config.name, metrics, outcomes))
+    return runs
+
+
 def cmd_eval(args, settings: Settings) -> int:
-    from assistant.evaluation import evaluate, failures, load_questions
+    from assistant.evaluation import GATES, failures, load_questions, results
 
     items = [item for path in args.files for item in load_questions(Path(path))]
-    metrics, outcomes = asyncio.run(evaluate(items, _deps(settings)))
-    failed = failures(outcomes)
+    runs = _eval_runs(args, settings, items)
+    first = runs[0]
+    if args.report is not None:
+        from assistant.eval_report import write_report
+
+        err.print(f"Report: {write_report(runs, list(args.files), Path(args.report))}")
     if args.json:
-        sys.stdout.write(json.dumps({"metrics": metrics, "failures": failed}, ensure_ascii=False) + "\n")
+        data = {
+            "metrics": first.metrics,
+            "failures": failures(first.outcomes),
+            "results": results(first.outcomes),
+        }
+        if len(runs) > 1:
+            data["configs"] = [
+                {
+                    "name": r.name,
+                    "metrics": r.metrics,
+                    "failures": failures(r.outcomes),
+                    "results": results(r.outcomes),
+                }
+                for r in runs
+            ]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return 0
-    table = Table("metric", "value", title="Evaluation")
-    for name, value in metrics.items():
-        table.add_row(name, str(value))
+    table = Table("metric", *(r.name for r in runs), "gate", title="Evaluation")
+    for name in first.metrics:
+        gate = " ".join(str(g) for g in GATES[name]) if name in GATES else ""
+        table.add_row(name, *(str(r.metrics[name]) for r in runs), gate)
     out.print(table)
-    for f in failed:
-        out.print(f"✗ {f['id']} ({f['expect']}) {f['question']}", style="red", markup=False, highlight=False)
-        out.print(f"  → {f['answer'][:300]}", markup=False, highlight=False)
-        if f["missing"]:
-            out.print(f"  missing: {f['missing']}", markup=False, highlight=False)
+    for run in runs:
+        if args.per_question:
+            _print_per_question(run)
+        for f in failures(run.outcomes):
+            label = f"[{run.name}] " if len(runs) > 1 else ""
+            out.print(
+                f"✗ {label}{f['id']} ({f['expect']}) {f['question']}",
+                style="red",
+                markup=False,
+                highlight=False,
+            )
+            out.print(f"  → {f['answer'][:300]}", markup=False, highlight=False)
+            if f["missing"]:
+                out.print(f"  missing: {f['missing']}", markup=False, highlight=False)
     return 0
+
+
+def _print_per_question(run) -> None:
+    from assistant.evaluation import results
+
+    table = Table(
+        "id", "expect", "ok", "refused", "rank", "conf", "ms", "question", title=f"Per question: {run.name}"
+    )
+    for row in results(run.outcomes):
+        table.add_row(
+            row["id"],
+            row["expect"],
+            "✓" if row["ok"] else "✗",
+            "yes" if row["refused"] else "",
+            str(row["rank"] or "–"),
+            f"{row['confidence']:.2f}",
+            f"{row['ms']:.0f}",
+            row["question"][:70],
+        )
+    out.print(table)
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -152,6 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="run a question set and print the metrics and failures")
     ev.add_argument("files", nargs="+", metavar="FILE.jsonl")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--per-question", action="store_true", help="print a table row per question")
+    ev.add_argument(
+        "--compare",
+        action="append",
+        metavar="CONFIG",
+        help="evaluate this configuration too, side by side: a preset (hybrid, dense, bm25) or "
+        "setting=value,… (chunk_size/chunk_overlap/embedding_model re-ingest into a temporary store); "
+        "give it twice to compare two configurations",
+    )
+    ev.add_argument(
+        "--report",
+        nargs="?",
+        const="reports",
+        metavar="DIR",
+        help="write eval.md with plots (default reports/)",
+    )
     ev.set_defaults(run=cmd_eval)
     ing = sub.add_parser("ingest", help="ingest folders or files (same as the `ingest` command)")
     ing.add_argument("paths", nargs="*", type=Path)

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.6, description="Dense ranking's weight in the fusion (BM25: 1.0); raise for a multilingual model."
     )
+    lexical_weight: float = Field(
+        1.0,
+        description="BM25 ranking's weight in the fusion (0: dense-only retrieval).",
+    )
     refusal_threshold: float = Field(0.30, description="Below this confidence the assistant refuses.")
     max_question_chars: int = Field(2000, description="Longest accepted question.")
     answer_sentences: int = Field(3, description="Evidence sentences in an extractive answer.")

@@ -1,16 +1,22 @@
 """Evaluation on a question set (`../shared/eval/README.md` defines the metrics).
 
 recall@5: every key-fact group occurs in the top five retrieved chunks taken together (answerable questions).
+MRR: mean over answerable questions of 1/rank, where rank is the smallest k whose top-k retrieved chunks taken
+together hold every key-fact group (0 when the retrieved chunks never do) — recall@5 is "rank ≤ 5".
 accuracy: an answerable question is answered (not refused) and every group occurs in the answer text.
 refusal: share of `refuse` questions refused without any `must_not` string in the answer.
 false refusal: share of answerable questions refused.
 citation validity: share of non-refused answers whose citations (at least one) all name a retrieved chunk
 and whose snippet occurs in that chunk's text (whitespace-normalised).
+p50/p95: latency per question (all turns of a conversation), in seconds.
+
+Owns scoring only; the report (plots) lives in `eval_report`, configuration comparison in `eval_compare`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +24,23 @@ from pathlib import Path
 from assistant.answer import Deps, answer
 from assistant.errors import InputError
 from assistant.models import Answer, Conversation, Turn
+
+# Quality gates (issue "Foundation"): metric → (comparison, threshold). CI holds both question sets to them.
+GATES: dict[str, tuple[str, float]] = {
+    "recall@5": ("≥", 0.95),
+    "accuracy": ("≥", 0.90),
+    "refusal": ("≥", 0.90),
+    "false_refusal": ("≤", 0.05),
+    "citation_validity": ("≥", 1.0),
+}
+
+
+def passes(metrics: dict[str, float]) -> dict[str, bool]:
+    """Each gated metric: does it hold its gate?"""
+    return {
+        name: metrics[name] >= limit if op == "≥" else metrics[name] <= limit
+        for name, (op, limit) in GATES.items()
+    }
 
 
 def norm(text: str) -> str:
@@ -48,6 +71,8 @@ class Outcome:
     answer: str
     missing: list[list[str]] = field(default_factory=list)
     seconds: float = 0.0
+    rank: int | None = None
+    confidence: float = 0.0
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -81,12 +106,13 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
     groups = item.get("key_facts", [])
     forbidden = any(norm(s) in norm(result.answer) for s in item.get("must_not", []))
     missing = [g for g in groups if not has_fact(result.answer, g)]
+    rank = None
     if expect == "refuse":
         correct, recall = result.refused and not forbidden, None
     else:
         correct = not result.refused and not missing and not forbidden
-        top5 = " ".join(r.text for r in result.retrieved[:5])
-        recall = all(has_fact(top5, g) for g in groups)
+        rank = full_recall_rank([r.text for r in result.retrieved], groups)
+        recall = rank is not None and rank <= 5
     return Outcome(
         id=str(item.get("id", "")),
         question=turns[-1],
@@ -98,7 +124,29 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
         answer=result.answer,
         missing=missing,
         seconds=seconds,
+        rank=rank,
+        confidence=result.confidence,
     )
+
+
+def full_recall_rank(texts: list[str], groups: list[list[str]]) -> int | None:
+    """Smallest k such that the first k texts together hold every group; None if they never do."""
+    if not groups:
+        return 1
+    for k in range(1, len(texts) + 1):
+        joined = " ".join(texts[:k])
+        if all(has_fact(joined, g) for g in groups):
+            return k
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of the values; 0.0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
+    return ordered[index]
 
 
 def metrics(outcomes: list[Outcome]) -> dict[str, float]:
@@ -110,6 +158,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
         return round(sum(1 for o in items if test(o)) / len(items), 4) if items else 1.0
 
     seconds = sorted(o.seconds for o in outcomes)
+    reciprocal = [1 / o.rank if o.rank else 0.0 for o in answerable]
     return {
         "questions": len(outcomes),
         "recall@5": share(answerable, lambda o: o.recall),
@@ -118,6 +167,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
         "false_refusal": share(answerable, lambda o: o.refused),
         "citation_validity": share(answered, lambda o: o.citations_ok),
         "p50_seconds": round(seconds[len(seconds) // 2], 4) if seconds else 0.0,
+        "mrr": round(sum(reciprocal) / len(reciprocal), 4) if reciprocal else 1.0,
+        "p95_seconds": round(percentile(seconds, 95), 4),
     }
 
 
@@ -126,5 +177,29 @@ async def evaluate(items: list[dict], deps: Deps) -> tuple[dict[str, float], lis
     return metrics(outcomes), outcomes
 
 
+def failed(outcome: Outcome) -> bool:
+    return not outcome.correct or outcome.recall is False or outcome.citations_ok is False
+
+
 def failures(outcomes: list[Outcome]) -> list[dict]:
-    return [asdict(o) for o in outcomes if not o.correct or o.recall is False or o.citations_ok is False]
+    return [asdict(o) for o in outcomes if failed(o)]
+
+
+def results(outcomes: list[Outcome]) -> list[dict]:
+    """One row per question, for the per-question table and `--json`."""
+    return [
+        {
+            "id": o.id,
+            "expect": o.expect,
+            "ok": not failed(o),
+            "refused": o.refused,
+            "correct": o.correct,
+            "recall@5": o.recall,
+            "rank": o.rank,
+            "citations_ok": o.citations_ok,
+            "confidence": o.confidence,
+            "ms": round(o.seconds * 1000, 1),
+            "question": o.question,
+        }
+        for o in outcomes
+    ]

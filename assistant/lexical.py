@@ -32,6 +32,7 @@ class Term:
 _WORD = re.compile(r"[\wæøåÆØÅ§]+(?:[.,]\d+)*", re.UNICODE)
 
 _STOPWORD_TEXT = """
+    god gode godt bra fin fint beste best
     og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om vi min
     mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva skal selv sjøl
     her alle vil bli ble blitt kunne inn når være kom noen noe ville dere deres kun ja etter ned skulle

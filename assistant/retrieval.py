@@ -76,16 +76,23 @@ class Retriever:
         tokens = [stem for term in snapshot.lexical.terms(query) for stem in term.alternatives]
         lexical = snapshot.lexical.search(tokens, CANDIDATES)
         fused: dict[str, Hit] = {}
-        rrf_k = self.settings.rrf_k
-        for rank, (chunk_id, similarity) in enumerate(dense):
+        rrf_k, dense_weight, lexical_weight = (
+            self.settings.rrf_k,
+            self.settings.dense_weight,
+            self.settings.lexical_weight,
+        )
+        # A ranking with weight 0 contributes no candidates (dense-only / BM25-only comparisons).
+        for rank, (chunk_id, _) in enumerate(dense if dense_weight > 0 else []):
             hit = fused.setdefault(chunk_id, Hit(snapshot.get(chunk_id), 0.0))  # type: ignore[arg-type]
-            hit.score += self.settings.dense_weight / (rrf_k + rank + 1)
-            hit.dense = similarity
-        for rank, (position, bm25) in enumerate(lexical):
+            hit.score += dense_weight / (rrf_k + rank + 1)
+        for rank, (position, bm25) in enumerate(lexical if lexical_weight > 0 else []):
             chunk = snapshot.chunks[position]
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-            hit.score += 1.0 / (rrf_k + rank + 1)
+            hit.score += lexical_weight / (rrf_k + rank + 1)
             hit.lexical = bm25
+        similarity = dict(dense)
+        for chunk_id, hit in fused.items():
+            hit.dense = similarity.get(chunk_id, 0.0)
         hits = [h for h in fused.values() if filters is None or filters.accept(h.chunk)]
         for hit in hits:
             if hit.chunk.is_reference:

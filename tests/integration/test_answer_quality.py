@@ -4,36 +4,37 @@ verified against the store, refusals, follow-ups, English and today's rules over
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from assistant.answer import answer
-from assistant.evaluation import evaluate, load_questions, norm
+from assistant.evaluation import evaluate, load_questions, norm, passes
 from assistant.models import Conversation, Turn
 from tests.conftest import ROOT, SHARED_EVAL
 
 pytestmark = pytest.mark.slow
 HELDOUT = ROOT / "tests" / "eval" / "heldout.jsonl"
 FOLLOWUPS = ROOT / "tests" / "eval" / "followups.jsonl"
-GATES = {"recall@5": 0.95, "accuracy": 0.90, "refusal": 0.90, "citation_validity": 1.0}
+# The held-out set is harder (typos, paraphrases, multi-fact, follow-ups): its accuracy gate is 0.85 until the
+# answers reach the Foundation gate of 0.90 there too; every other gate is the Foundation one (evaluation.GATES).
+OWN_ACCURACY_GATE = 0.85
+QUESTION_SETS = {"public": [SHARED_EVAL], "own": [HELDOUT, FOLLOWUPS]}
 
 
-def question_sets() -> list[Path]:
-    return [p for p in (SHARED_EVAL, HELDOUT) if p.exists()]
+def question_sets() -> list[str]:
+    return [name for name, paths in QUESTION_SETS.items() if all(p.exists() for p in paths)]
 
 
-@pytest.mark.parametrize("path", question_sets(), ids=lambda p: p.parent.name + "/" + p.name)
-async def test_quality_gates_hold(deps, path):
-    metrics, outcomes = await evaluate(load_questions(path), deps)
+@pytest.mark.parametrize("name", question_sets())
+async def test_quality_gates_hold(deps, name):
+    items = [item for path in QUESTION_SETS[name] for item in load_questions(path)]
+    metrics, outcomes = await evaluate(items, deps)
     failed = [(o.id, o.answer[:120]) for o in outcomes if not o.correct]
-    # the held-out set is harder (typos, paraphrases, multi-fact); it is gated a little lower on accuracy
-    accuracy_gate = GATES["accuracy"] if path == SHARED_EVAL else 0.85
-    assert metrics["recall@5"] >= GATES["recall@5"], failed
-    assert metrics["accuracy"] >= accuracy_gate, failed
-    assert metrics["refusal"] >= GATES["refusal"], failed
-    assert metrics["false_refusal"] <= 0.05, failed
-    assert metrics["citation_validity"] == GATES["citation_validity"], failed
+    held = passes(metrics)
+    if name == "own":
+        held["accuracy"] = metrics["accuracy"] >= OWN_ACCURACY_GATE
+    assert all(held.values()), (metrics, failed)
+    assert metrics["mrr"] >= 0.8, metrics  # the full answer is usually in the first two chunks
 
 
 async def test_every_citation_points_to_a_stored_chunk_containing_its_snippet(deps):

@@ -150,3 +150,23 @@ async def test_injection_question_never_reaches_the_model(deps, openai_server, i
         deps=with_model(deps, build_chat_model(settings)),
     )
     assert result.refused and "HACKET" not in result.answer and openai_server.requests == []
+
+
+def test_ollama_mode_needs_the_llm_extra_or_builds_a_model(ingested):
+    import importlib.util
+
+    from assistant.errors import ConfigError
+
+    settings = ingested.model_copy(update={"llm_mode": "ollama", "llm_base_url": "http://127.0.0.1:9"})
+    if importlib.util.find_spec("langchain_ollama") is None:
+        with pytest.raises(ConfigError, match=r"innkjopsassistent\[llm\]"):
+            build_chat_model(settings)
+    else:
+        assert isinstance(build_chat_model(settings), LangChainChatModel)
+
+
+def test_llm_off_and_fake_modes(ingested):
+    from assistant.llm import QuotingChatModel
+
+    assert build_chat_model(ingested.model_copy(update={"llm_mode": "off"})) is None
+    assert isinstance(build_chat_model(ingested.model_copy(update={"llm_mode": "fake"})), QuotingChatModel)

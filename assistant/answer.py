@@ -20,7 +20,7 @@ from assistant.errors import InputError, LLMError
 from assistant.lexical import LexicalIndex, Term, tokenize
 from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
 from assistant.retrieval import Hit, Retriever
-from assistant.store import Store
+from assistant.store import open_store
 from assistant.triage import (
     ENGLISH_LEAD,
     INJECTION_REFUSAL,
@@ -49,7 +49,7 @@ class Deps:
 
 
 def build_deps(settings: Settings) -> Deps:
-    store = Store(settings)
+    store = open_store(settings)
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
     return Deps(settings, Retriever(settings, store, embedder), llm.build_chat_model(settings))
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
@@ -20,6 +21,7 @@ from assistant.answer import Deps, build_deps
 from assistant.config import Settings
 from assistant.db import Database
 from assistant.errors import AssistantError, ChannelAuthError, InputError, StoreError
+from assistant.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,16 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # Database down or restarting: a clear 503 that clients may retry; the pool reconnects by itself.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            error_body("database_unavailable", "The database cannot be reached; try again shortly."),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
@@ -95,6 +107,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
 
     from assistant.channels import stream, web
     from assistant.channels.limits import RateLimiter
+    from assistant.metrics import MetricsMiddleware
 
     if settings.cors_origins:  # empty: no CORS headers, so browsers allow the same origin only
         app.add_middleware(
@@ -107,6 +120,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.include_router(web.router)
     app.include_router(stream.router)
+    app.add_middleware(MetricsMiddleware)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.channels import slack
 
@@ -116,3 +130,13 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
 
         teams.mount(app, settings)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment: for `uvicorn --factory assistant.app:app_from_env`.
+
+    `assistant serve --workers N` starts its workers this way, since each worker builds its own app.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

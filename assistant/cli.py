@@ -22,7 +22,12 @@ err = Console(stderr=True)
 
 def ensure_ingested(settings: Settings) -> None:
     """Ingest the corpus folders when the store has never been filled (first start)."""
-    if (settings.index_path / "CURRENT").exists():
+    if settings.chroma_url:  # shared store: ingest if nothing is published in the server yet
+        from assistant.store import open_store
+
+        if open_store(settings).snapshot().generation:
+            return
+    elif (settings.index_path / "CURRENT").exists():
         return
     from ingest.cli import ingest_with_progress, print_report
 
@@ -179,13 +184,35 @@ def _print_per_question(run) -> None:
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
-    from assistant.app import create_app
-
     ensure_ingested(settings)
     host, port = args.host or settings.host, args.port or settings.port
-    err.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    workers = args.workers or settings.workers
+    configure_logging(settings.log_level, settings.log_format)
+    err.print(f"Serving on http://{host}:{port} with {workers} worker(s)  (API docs: /docs)")
+    options = {"host": host, "port": port, "log_config": None, "access_log": False}
+    if workers <= 1:
+        from assistant.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    _prepare_worker_environment(settings)
+    from assistant.db import Database
+
+    Database(settings.sqlalchemy_url).create_all()  # once here, so the workers do not race to create it
+    uvicorn.run("assistant.app:app_from_env", factory=True, workers=workers, **options)
     return 0
+
+
+def _prepare_worker_environment(settings: Settings) -> None:
+    """Workers are new processes that read their settings from the environment (the one place we write
+    it): pass on a `--data-dir` given on the command line, and a fresh directory where every worker keeps
+    its Prometheus counters so `/metrics` can add them up."""
+    import os
+    import tempfile
+
+    os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir)
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assistant-metrics-")
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -209,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="ingest on first start, then serve the HTTP API and demo page")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="worker processes (default: setting workers)")
     serve.set_defaults(run=cmd_serve)
     slack = sub.add_parser("slack", help="answer in Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     slack.set_defaults(run=cmd_slack)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         None, validation_alias=_env("CHROMA_URL"), description="Chroma server URL; embedded store when unset."
     )
     collection: str = Field("innkjop", description="Chroma collection name.")
+    index_refresh_seconds: float = Field(
+        5.0, description="With CHROMA_URL: how often a worker checks for a newly published index."
+    )
     database_url: str | None = Field(
         None,
         validation_alias=_env("DATABASE_URL"),
@@ -74,6 +77,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `assistant serve` listens on.")
     cors_origins: list[str] = Field([], description="Origins allowed to call the API (same origin if empty).")
     rate_limit_per_minute: int = Field(30, description="Chat requests per client per minute.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="'json': one JSON object per log line (for a log collector)."
+    )
+    log_level: str = Field("INFO", description="Log level of `assistant serve` and its workers.")
+    workers: int = Field(1, description="Worker processes of `assistant serve` (each loads the model).")
 
     # Slack (issue: Slack app)
     slack_bot_token: str | None = Field(

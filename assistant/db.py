@@ -100,6 +100,16 @@ class Database:
     def session(self) -> Session:
         return self._sessions()
 
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers a trivial query (readiness probe)."""
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreError("The database cannot be reached.", code="database_unavailable") from exc
+
     # ---- conversations ------------------------------------------------------------------------------
 
     def conversation(self, conversation_id: str | None, *, max_turns: int = 6) -> Conversation:

@@ -10,6 +10,10 @@ Two parts:
 The published generation defines which chunks are live. Chroma may briefly hold extra vectors (written by an
 ingest that has not published yet, or stale ones not yet deleted); dense search filters them out. That is
 what makes ingest atomic for readers: a crash at any point leaves the last published generation answering.
+
+With `CHROMA_URL` set, `open_store` returns `assistant.shared_store.SharedStore`: the generation is
+published in the Chroma server instead of on local disk, so app workers on any machine share it and keep no
+index state of their own.
 """
 
 from __future__ import annotations
@@ -73,8 +77,17 @@ class Snapshot:
         return cls("", [], {}, LexicalIndex.build([]))
 
 
-def open_collection(settings: Settings):
-    """The Chroma collection, from a server when `CHROMA_URL` is set, else on disk under data_dir."""
+def open_store(settings: Settings) -> Store:
+    """The store for these settings: shared through the Chroma server when `CHROMA_URL` is set."""
+    if settings.chroma_url:
+        from assistant.shared_store import SharedStore
+
+        return SharedStore(settings)
+    return Store(settings)
+
+
+def open_collection(settings: Settings, name: str | None = None):
+    """A Chroma collection (default: the chunks), from a server when `CHROMA_URL` is set, else on disk."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -93,7 +106,7 @@ def open_collection(settings: Settings):
         else:
             settings.chroma_path.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        return client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
+        return client.get_or_create_collection(name or settings.collection, metadata={"hnsw:space": "cosine"})
     except Exception as exc:  # chromadb raises many unrelated types for an unreachable or broken store
         raise StoreError(f"Cannot open the vector store: {exc}") from exc
 
@@ -136,14 +149,22 @@ class Store:
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
         return Snapshot(generation, chunks, documents, lexical)
 
+    def ping(self) -> None:
+        """Raise StoreError unless the vectors and the published index can be read (readiness probe)."""
+        try:
+            self.collection.count()
+        except Exception as exc:
+            raise StoreError(f"The vector store cannot be reached: {exc}") from exc
+        self.snapshot()
+
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Live chunk ids nearest to the vector with cosine similarity, best first."""
         snapshot = self.snapshot()
         if not snapshot.chunks:
             return []
-        # Over-fetch a little: vectors not in the published generation are skipped.
-        n_results = min(k + 16, max(self.collection.count(), 1))
         try:
+            # Over-fetch a little: vectors not in the published generation are skipped.
+            n_results = min(k + 16, max(self.collection.count(), 1))
             result = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=n_results, include=["distances"]
             )

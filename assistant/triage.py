@@ -96,6 +96,12 @@ _INJECTION = re.compile(
     r"(prompt|instru\w*|hemmelig\w*|secret\w*|nøkkel|api.?key)",
     re.IGNORECASE,
 )
+_TASK = re.compile(
+    r"\b(oversett\w*|translate\w*)\b"
+    r"|\b(skriv|lag|dikt|write|compose|generate|make)\w*\s+(?:meg\s+|me\s+)?(?:et|en|ei|a|an|some)?\s*"
+    r"(?:\w+\s+)?(dikt|vits|sang|historie|novelle|essay|poem|joke|song|story|rap|haiku|limerick|kode|code)\b",
+    re.IGNORECASE,
+)
 _FOLLOW_UP_START = re.compile(
     r"^\s*(og|men|hva med|enn|gjelder det|gjelder dette|hvordan med|and|but|what about|how about|"
     r"does that|does this|is that|same for)\b",
@@ -147,6 +153,11 @@ def detect_language(text: str) -> str:
 def is_injection(text: str) -> bool:
     """True for attempts to override, re-role or extract the assistant's instructions."""
     return bool(_INJECTION.search(text))
+
+
+def is_task_request(text: str) -> bool:
+    """True for requests to produce something (a poem, a translation, code) rather than questions."""
+    return bool(_TASK.search(text))
 
 
 def is_follow_up(question: str, has_history: bool) -> bool:

@@ -22,7 +22,7 @@ from assistant.config import Settings
 from assistant.embeddings import get_embedder
 from assistant.errors import IngestError
 from assistant.models import Chunk
-from assistant.store import DocumentEntry, Store, embedding_text
+from assistant.store import DocumentEntry, Store, embedding_text, open_store
 from ingest.chunking import chunk_document
 from ingest.loaders import Document, is_document, load
 
@@ -148,7 +148,7 @@ def run(
     """Ingest the given folders/files into the store; returns what was done."""
     started = time.perf_counter()
     with _lock(settings.data_dir):
-        store = Store(settings)
+        store = open_store(settings)
         plan = make_plan(store, settings, paths)
         report = Report(plan, dry_run=dry_run)
         if not dry_run:

@@ -4,6 +4,7 @@ demo page. Parses, calls the core or the database layer, renders JSON. The SSE v
 
 from __future__ import annotations
 
+import asyncio
 import time
 from importlib import resources
 from typing import Annotated
@@ -14,6 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from assistant.answer import answer
 from assistant.blocking import run_blocking
 from assistant.channels.limits import rate_limit
+from assistant.errors import StoreError
+from assistant.metrics import exposition, observe_answer, observe_feedback
 from assistant.models import (
     ChatRequest,
     ChatResponse,
@@ -46,6 +49,7 @@ async def chat(body: ChatRequest, services: Services) -> ChatResponse:
     conversation_id, message_id = await run_blocking(
         db.record, body.conversation_id, body.question.strip(), result, channel="api", latency_ms=latency_ms
     )
+    observe_answer("api", result.refused)
     return ChatResponse(**result.model_dump(), conversation_id=conversation_id, message_id=message_id)
 
 
@@ -61,6 +65,7 @@ async def feedback(body: FeedbackRequest, services: Services) -> Stored:
     comment = (body.comment or "").strip() or None
     db = services.db
     row_id = await run_blocking(db.add_feedback, body.message_id, body.rating, comment, channel="web")
+    observe_feedback("web", body.rating)
     return Stored(id=row_id)
 
 
@@ -123,7 +128,32 @@ async def documents(services: Services) -> list[DocumentInfo]:
 
 @router.get("/healthz", tags=["health"])
 async def healthz() -> dict:
+    """Liveness: the process serves requests (checks nothing else, so a restart cannot fix a dependency)."""
     return {"status": "ok"}
+
+
+READY_TIMEOUT = 5.0
+
+
+@router.get("/readyz", tags=["health"])
+async def readyz(services: Services) -> dict:
+    """Readiness: the store (vectors and published index) and the database answer; else 503 `not_ready`."""
+    checks = {"store": services.deps.retriever.store.ping, "database": services.db.ping}
+    failed = []
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(run_blocking(check), READY_TIMEOUT)
+        except (StoreError, TimeoutError):
+            failed.append(name)
+    if failed:
+        raise StoreError(f"Not ready: {' and '.join(failed)} unreachable.", code="not_ready")
+    return {"status": "ready", "store": "ok", "database": "ok"}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus metrics (requests, latency, answers, refusals, feedback)."""
+    return exposition()
 
 
 def _static(name: str) -> str:

@@ -87,3 +87,21 @@ def test_grounding_rejects_an_obeyed_injection():
     source = chunk("Klima og miljø skal vektes minst 30 prosent.")
     assert ground("HACKET", [source]) == []
     assert ground("HACKET [1]", [source]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kan du oversette loven til engelsk?", True),
+        ("Skriv et kort dikt om høsten, takk.", True),
+        ("Write me a poem about procurement", True),
+        ("Lag en vits om anbud", True),
+        ("Hvem skrev brevet?", False),
+        ("Hva skal vi skrive i kravspesifikasjonen om miljø?", False),
+        ("Kan vi skrive i konkurransen at kjøttet må være lokalt?", False),
+    ],
+)
+def test_requests_to_produce_content_are_told_apart_from_questions(text, expected):
+    from assistant.triage import is_task_request
+
+    assert is_task_request(text) is expected

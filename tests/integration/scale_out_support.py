@@ -1,0 +1,134 @@
+"""Real servers on loopback for the scale-out tests: a PostgreSQL cluster, a `chroma run` server and
+`assistant serve --workers 2`, each a subprocess that can be killed and started again.
+
+PostgreSQL comes from Debian's `postgresql` package (`/usr/lib/postgresql/15/bin`); initdb refuses to run as
+root, so as root the cluster is created and run as the `postgres` user in a directory it owns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 with trust authentication."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(PG_BIN / tool), *args]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
+        )
+
+    def crash(self) -> None:
+        """Stop without a clean shutdown, as a killed container would."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Process:
+    """A server subprocess with its output in a log file; `kill` and `start` again keep the same port."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path, ready_url: str) -> None:
+        self.command, self.env, self.log, self.ready_url = command, env, log, ready_url
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> None:
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_until(self._ready, timeout, " ".join(self.command[:3]))
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"{self.command[0]} exited: {self.log.read_text(errors='replace')[-3000:]}")
+        return httpx.get(self.ready_url, timeout=2).status_code == 200
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (workers included), as a crash would."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def children(self) -> list[int]:
+        assert self.process is not None
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+
+def chroma_server(directory: Path) -> Process:
+    port = free_port()
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    command = [chroma, "run", "--path", str(directory / "chroma"), "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    process = Process(command, env, directory / "chroma.log", f"http://127.0.0.1:{port}/api/v2/heartbeat")
+    process.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    return process

@@ -28,6 +28,7 @@ from assistant.triage import (
     detect_language,
     is_follow_up,
     is_injection,
+    is_task_request,
 )
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     )
     if is_injection(question):  # retrieval is still reported; nothing the question asks is obeyed
         return refusal.model_copy(update={"answer": INJECTION_REFUSAL[language], "confidence": 0.0})
-    if not hits or confidence < deps.settings.refusal_threshold:
+    if not hits or confidence < deps.settings.refusal_threshold or is_task_request(question):
         return refusal
     composed = None
     if deps.chat_model is not None:

@@ -52,7 +52,7 @@ def _status_for(exc: AssistantError) -> int:
 def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.sqlalchemy_url)
+        db = Database(settings.sqlalchemy_url, user_hash_key=settings.user_hash_key)
         db.create_all()
         app.state.services = Services(settings, deps or build_deps(settings), db)
         yield
@@ -129,6 +129,9 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
         from assistant.channels import teams
 
         teams.mount(app, settings)
+    from assistant.staff import routes as staff
+
+    staff.mount(app, settings)
     return app
 
 

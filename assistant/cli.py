@@ -229,6 +229,38 @@ def cmd_slack(args, settings: Settings) -> int:
     return 0
 
 
+def _database(settings: Settings):
+    from assistant.db import Database
+
+    db = Database(settings.sqlalchemy_url, user_hash_key=settings.user_hash_key)
+    db.create_all()
+    return db
+
+
+def cmd_staff_add_user(args, settings: Settings) -> int:
+    import getpass
+
+    from assistant.regions import load_regions
+    from assistant.staff.auth import add_user
+
+    regions = load_regions(settings.regions_file)
+    if args.region and args.region not in regions:
+        raise AssistantError(f"Unknown region {args.region!r}; see the regions file.", code="invalid_input")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    user = add_user(_database(settings), args.username, password, role=args.role, region=args.region)
+    err.print(f"Saved {user.username} ({user.role}, {user.region or 'all regions'})")
+    return 0
+
+
+def cmd_purge(args, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    days = settings.log_retention_days if args.days is None else args.days
+    deleted = _database(settings).purge(datetime.now(UTC) - timedelta(days=days))
+    err.print(f"Deleted {deleted} logged questions older than {days} days.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Cited procurement-advice assistant.")
     parser.add_argument("--data-dir", type=Path, help="store location (default: setting data_dir)")
@@ -272,6 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--dry-run", action="store_true")
     ing.add_argument("-v", "--verbose", action="store_true")
     ing.set_defaults(run=cmd_ingest)
+    staff = sub.add_parser("staff", help="manage staff accounts of the /staff web app")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add-user", help="create a staff user (or reset their password)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["staff", "admin"], default="staff")
+    add.add_argument("--region", help="region id (required for role staff), e.g. vestland")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=cmd_staff_add_user)
+    purge = sub.add_parser("purge", help="delete logged questions older than the retention period")
+    purge.add_argument("--days", type=int, help="override the setting log_retention_days")
+    purge.set_defaults(run=cmd_purge)
     return parser
 
 

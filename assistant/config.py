@@ -118,6 +118,27 @@ class Settings(BaseSettings):
         description="Where the bot gets its outbound token (client credentials).",
     )
 
+    # Staff support service (issue 7)
+    regions_file: Path | None = Field(
+        None,
+        description="Regions with staff contacts (YAML); the packaged assistant/regions.yaml when unset.",
+    )
+    log_retention_days: int = Field(
+        365, description="`assistant purge` deletes logged questions older than this many days."
+    )
+    user_hash_key: str = Field(
+        "",
+        description="Secret mixed into hashed user identifiers in the question log (set it in production).",
+    )
+    staff_session_hours: int = Field(12, description="How long a staff login lasts.")
+    cluster_distance: float = Field(
+        0.25, description="Cosine distance below which questions join one common-question cluster."
+    )
+
+    @property
+    def verified_dir(self) -> Path:
+        return self.data_dir / "verified"
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

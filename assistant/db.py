@@ -1,21 +1,39 @@
 """The project's database layer (SQLAlchemy 2): conversations, messages, feedback, escalations and
 processed channel events. SQLite under data_dir by default, PostgreSQL when `DATABASE_URL` is set.
+The schema is owned by the Alembic migrations in `assistant/migrations` (`create_all` upgrades to head).
+
+`messages` is the question log of every channel: time, channel, region, hashed user id, question, answer,
+citations, refused, confidence, latency, and the staff review status (open / answered / closed).
 
 Owns persistence only; channels call these functions and never write SQL themselves.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    select,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.errors import StoreError
 from assistant.models import Answer, Conversation, Turn
+from assistant.regions import region_id
 
 
 def _now() -> datetime:
@@ -49,6 +67,11 @@ class MessageRow(Base):
     citations: Mapped[list] = mapped_column(JSON, default=list)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    channel: Mapped[str] = mapped_column(String(32), default="api", server_default="api", index=True)
+    region: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    user_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    review_status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    verified_answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # staff's answer
 
 
 class FeedbackRow(Base):
@@ -82,7 +105,9 @@ class ProcessedEventRow(Base):
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, user_hash_key: str = "") -> None:
+        self.url = url
+        self.user_hash_key = user_hash_key
         kwargs = (
             {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
         )
@@ -92,10 +117,19 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
+        """Bring the schema up to date: Alembic upgrade to head (a new database is created from scratch)."""
+        from assistant.migrations import upgrade
+
         try:
-            Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"The database cannot be reached: {exc}") from exc
+
+    def hash_user(self, user: str | None) -> str | None:
+        """A keyed hash of a channel's user id: the log can group by user without storing who it was."""
+        if not user:
+            return None
+        return hmac.new(self.user_hash_key.encode(), user.encode(), hashlib.sha256).hexdigest()
 
     def session(self) -> Session:
         return self._sessions()
@@ -137,10 +171,13 @@ class Database:
         channel: str = "api",
         region: str | None = None,
         latency_ms: int = 0,
+        user: str | None = None,
     ) -> tuple[str, str]:
-        """Store one question and its answer; returns (conversation_id, message_id)."""
+        """Log one question and its answer; returns (conversation_id, message_id). `user` (a channel's
+        user id) is stored only as a keyed hash; `region` as its region id."""
         conversation_id = conversation_id or new_id()
         message_id = new_id()
+        region = region_id(region)
         try:
             with self.session() as s, s.begin():
                 if s.get(ConversationRow, conversation_id) is None:
@@ -155,6 +192,9 @@ class Database:
                         confidence=result.confidence,
                         citations=json.loads(json.dumps([c.model_dump() for c in result.citations])),
                         latency_ms=latency_ms,
+                        channel=channel,
+                        region=region,
+                        user_hash=self.hash_user(user),
                     )
                 )
         except SQLAlchemyError as exc:
@@ -198,13 +238,31 @@ class Database:
         note: str | None,
         channel: str = "api",
     ) -> int:
+        region = region_id(region)
         with self.session() as s, s.begin():
             row = EscalationRow(
                 message_id=message_id, region=region, contact=contact, note=note, channel=channel
             )
             s.add(row)
+            message = s.get(MessageRow, message_id)
+            if message is not None:  # the buyer's choice of region routes the question to its staff
+                message.region = region or message.region
+                message.review_status = "open"
             s.flush()
             return row.id
+
+    def purge(self, before: datetime) -> int:
+        """Delete logged questions older than `before` with their feedback and escalations, and the
+        conversations left empty; returns how many questions were deleted. Verified answers stay (their
+        `message_id` is set to NULL by the foreign key)."""
+        old = select(MessageRow.id).where(MessageRow.created_at < before)
+        with self.session() as s, s.begin():
+            s.execute(delete(FeedbackRow).where(FeedbackRow.message_id.in_(old)))
+            s.execute(delete(EscalationRow).where(EscalationRow.message_id.in_(old)))
+            count = s.execute(delete(MessageRow).where(MessageRow.created_at < before)).rowcount
+            used = select(MessageRow.conversation_id)
+            s.execute(delete(ConversationRow).where(ConversationRow.id.not_in(used)))
+        return count or 0
 
     def first_time(self, key: str) -> bool:
         """Remember an event key; False if it was seen before (so the event must not be handled again)."""

@@ -139,6 +139,15 @@ class Stored(BaseModel):
     id: int
 
 
+class StaffAnswer(BaseModel):
+    """A verified answer a support adviser wrote to this question (shown to the buyer on return)."""
+
+    answer: str
+    region: str
+    date: date
+    links: list[str] = []
+
+
 class StoredMessage(BaseModel):
     """One question and its answer as stored."""
 
@@ -149,6 +158,7 @@ class StoredMessage(BaseModel):
     confidence: float
     citations: list[Citation]
     created_at: datetime
+    staff_answer: StaffAnswer | None = None
 
 
 class ConversationHistory(BaseModel):

@@ -24,9 +24,11 @@ from assistant.models import (
     DocumentInfo,
     EscalationRequest,
     FeedbackRequest,
+    StaffAnswer,
     Stored,
     StoredMessage,
 )
+from assistant.staff.verified import replies_for as staff_replies
 
 router = APIRouter()
 
@@ -85,11 +87,12 @@ async def escalation(body: EscalationRequest, services: Services) -> Stored:
 
 
 @router.get("/v1/conversations/{conversation_id}", response_model=ConversationHistory, tags=["chat"])
-async def conversation(conversation_id: str, services: Services) -> ConversationHistory:
+async def conversation(conversation_id: str, services: Services, request: Request) -> ConversationHistory:
     """The stored questions and answers of a conversation, oldest first (the widget shows them on reload)."""
     rows = await run_blocking(services.db.history, conversation_id)
     if not rows:
         raise HTTPException(404, "No conversation with this id.")
+    staff = await run_blocking(staff_replies, services.db, [r.id for r in rows], request.app.state.regions)
     return ConversationHistory(
         conversation_id=conversation_id,
         messages=[
@@ -101,6 +104,7 @@ async def conversation(conversation_id: str, services: Services) -> Conversation
                 confidence=r.confidence,
                 citations=r.citations,
                 created_at=r.created_at,
+                staff_answer=StaffAnswer(**vars(staff[r.id])) if r.id in staff else None,
             )
             for r in rows
         ],

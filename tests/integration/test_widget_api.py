@@ -51,7 +51,7 @@ def test_escalation_is_stored(client, message):
     [row] = rows(client, EscalationRow)
     assert (row.message_id, row.region, row.contact, row.note, row.status, row.channel) == (
         message["message_id"],
-        "Vestland",
+        "vestland",  # stored as the region id
         "ola@example.no",
         "?",
         "open",

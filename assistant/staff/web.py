@@ -1,0 +1,105 @@
+"""Plumbing of the staff web app: templates, the login dependency, CSRF checks and region scoping.
+
+Every page and API under `/staff` (except the login form) depends on `login_required`: without a valid
+session a page redirects to the login form and `/staff/api/…` and exports answer 401 JSON. Forms are
+checked with `form_with_csrf`. `scope` turns a requested region into what the user may see (403 for a
+staff user asking for another region).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+
+from assistant.blocking import run_blocking
+from assistant.regions import region_id
+from assistant.staff import auth
+from assistant.staff.log import REASON_LABELS, STATUSES, LogFilter
+
+
+@cache
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=str(resources.files("assistant").joinpath("templates")))
+
+
+class LoginRequired(Exception):
+    """Raised by `login_required` for a page; the app turns it into a redirect to the login form."""
+
+
+def services(request: Request) -> Any:
+    return request.app.state.services
+
+
+async def login_required(request: Request) -> auth.Login:
+    login = await run_blocking(auth.current, services(request).db, request.cookies.get(auth.COOKIE))
+    if login is None:
+        path = request.url.path
+        if path.startswith(("/staff/api", "/staff/export")):
+            raise HTTPException(401, "Log in at /staff/login first.")
+        raise LoginRequired(path)
+    request.state.login = login
+    return login
+
+
+async def admin_required(login: Annotated[auth.Login, Depends(login_required)]) -> auth.Login:
+    if not login.user.is_admin:
+        raise HTTPException(403, "Only administrators may do this.")
+    return login
+
+
+LoggedIn = Annotated[auth.Login, Depends(login_required)]
+Admin = Annotated[auth.Login, Depends(admin_required)]
+
+
+async def form_with_csrf(request: Request, login: auth.Login) -> dict[str, Any]:
+    """The submitted form, after checking its CSRF token against the session's (403 otherwise)."""
+    form = await request.form()
+    if not auth.csrf_ok(login, str(form.get("csrf") or "")):
+        raise HTTPException(403, "The form's CSRF token is missing or wrong; reload the page.")
+    return {key: form.getlist(key) if key.endswith("[]") else form.get(key) for key in form}
+
+
+def scope(login: auth.Login, region: str | None) -> LogFilter:
+    """What the user may see for a requested region: staff see their own region only."""
+    wanted = region_id(region)
+    if login.user.is_admin:
+        return LogFilter(region=wanted)
+    if wanted and wanted != login.user.region:
+        raise HTTPException(403, "You can only see your own region.")
+    return LogFilter(regions=[login.user.region or ""])
+
+
+def log_filter(
+    login: auth.Login,
+    region: str | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> LogFilter:
+    f = scope(login, region)
+    f.channel = channel or None
+    if status and status not in STATUSES:
+        raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+    f.status = status or None
+    try:
+        f.since = date.fromisoformat(since) if since else None
+        f.until = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise HTTPException(422, "Dates are YYYY-MM-DD.") from exc
+    return f
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> Any:
+    login = getattr(request.state, "login", None)
+    return templates().TemplateResponse(
+        request,
+        name,
+        {"login": login, "regions": request.app.state.regions, "reason_labels": REASON_LABELS, **context},
+        status_code=status_code,
+    )

@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 
 NOISY = ("bm25s", "pypdf", "chromadb", "httpx", "sentence_transformers", "transformers", "urllib3")
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

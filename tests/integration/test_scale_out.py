@@ -238,3 +238,24 @@ def test_postgres_restart_gives_503s_then_recovers_without_loss(servers):
             "SELECT rating, comment FROM feedback WHERE message_id = %s", (message_id,)
         ).fetchall()
     assert rows == [("down", "mangler unntakene")]
+
+
+def test_shared_index_holds_the_same_chunks_and_bm25_as_the_embedded_one(servers, tmp_path, monkeypatch):
+    from assistant.store import Store, open_store
+    from ingest.pipeline import run
+    from tests.conftest import make_settings
+
+    monkeypatch.chdir(tmp_path)  # document ids as the ingest subprocess saw them (absolute paths)
+    embedded = make_settings(tmp_path / "embedded", embedding_model="fake")
+    run(embedded, [CORPUS])
+    local = Store(embedded).snapshot()
+    shared = open_store(make_settings(tmp_path / "unused", chroma_url=servers.chroma.url)).snapshot()
+    assert type(open_store(embedded)) is Store
+    corpus_chunks = [c for c in shared.chunks if not c.doc_id.endswith("pilot.md")]
+    assert sorted(c.model_dump_json() for c in corpus_chunks) == sorted(
+        c.model_dump_json() for c in local.chunks
+    )
+    query = shared.lexical.terms("terskelverdi nasjonal")
+    assert query and all(t.alternatives for t in query)
+    best = shared.chunks[shared.lexical.search([s for t in query for s in t.alternatives], 1)[0][0]]
+    assert "terskel" in best.text.lower()

@@ -48,6 +48,7 @@ _STOPWORD_TEXT = """
     lurer spørsmål takk hei
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+SPLIT_CACHE_SIZE = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -124,6 +125,8 @@ class LexicalIndex:
 
     def _resolve(self, token: str) -> list[str] | None:
         if token not in self._split_cache:
+            if len(self._split_cache) >= SPLIT_CACHE_SIZE:  # bounded: questions bring endless new words
+                self._split_cache.clear()
             self._split_cache[token] = self._decompound(token) or self._nearest(token)
         return self._split_cache[token]
 

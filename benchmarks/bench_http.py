@@ -1,0 +1,200 @@
+"""HTTP benchmark: 50 concurrent clients on loopback against `POST /v1/chat`, the assistant side by side
+with a naive LangChain baseline (benchmarks/baseline_langchain.py) on the same chunks and model.
+
+Each server runs alone in its own process (the other is stopped), warmed up, then loaded for a bounded time
+by an httpx asyncio client: every one of the 50 clients posts a question, waits for the answer, posts the
+next. Questions cycle through the public and held-out evaluation sets (distinct texts, repeated as real users
+repeat common questions). Only 127.0.0.1 traffic; every loop is bounded by time.
+
+Run: python benchmarks/bench_http.py [--seconds 30] [--clients 50] [--baseline-python PYTHON]
+(the baseline needs the `bench` extra in that Python). Writes benchmarks/results/http.json.
+Goal: assistant requests/s ≥ 3 × the baseline's, with 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.evaluation import percentile  # noqa: E402
+
+QUESTION_FILES = [
+    ROOT.parent / "shared" / "eval" / "questions.jsonl",
+    ROOT / "tests" / "eval" / "heldout.jsonl",
+]
+
+
+def questions() -> list[str]:
+    found = []
+    for path in QUESTION_FILES:
+        if path.exists():
+            found += [
+                json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line
+            ]
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("server did not become healthy")
+
+
+async def load(url: str, texts: list[str], clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(10**9))
+    deadline = 0.0
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            question = texts[next(counter) % len(texts)]
+            started = time.perf_counter()
+            try:
+                response = await http.post(url + "/v1/chat", json={"question": question})
+                if response.status_code != 200:
+                    errors.append(str(response.status_code))
+                    continue
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+        for text in texts[:20]:  # warm-up, sequential
+            await http.post(url + "/v1/chat", json={"question": text})
+        deadline = time.monotonic() + seconds
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+    }
+
+
+def run_server(command: list[str], env: dict, url: str, texts: list[str], args) -> dict:
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (server output: an unread pipe would block the server)
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(url, process)
+        return asyncio.run(load(url, texts, args.clients, args.seconds))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.seek(0)
+        tail = log.read()[-2000:].decode(errors="replace").strip()
+        if tail:
+            print(f"--- server output (last lines) ---\n{tail}", file=sys.stderr)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--baseline-python", default=sys.executable)
+    parser.add_argument("--out", default="http")
+    args = parser.parse_args()
+    texts = questions()
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000000",  # one client address sends everything here
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        # The assistant ingests corpus/ on first start; the baseline reads the same published chunks.
+        subprocess.run(
+            [sys.executable, "-m", "ingest", str(ROOT / "corpus")],
+            env={**env, "ASSISTANT_DATA_DIR": tmp},
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        generation = Path(tmp, "index", Path(tmp, "index", "CURRENT").read_text().strip())
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        baseline = run_server(
+            [
+                args.baseline_python,
+                str(ROOT / "benchmarks" / "baseline_langchain.py"),
+                str(generation),
+                str(port),
+            ],
+            env,
+            url,
+            texts,
+            args,
+        )
+        print("baseline ", json.dumps(baseline), flush=True)
+        assistant = run_server(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from assistant.cli import main; sys.exit(main())",
+                "--data-dir",
+                tmp,
+                "serve",
+                "--port",
+                str(port),
+            ],
+            {**env, "ASSISTANT_DATA_DIR": tmp},
+            url,
+            texts,
+            args,
+        )
+        print("assistant", json.dumps(assistant), flush=True)
+    results = {
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "questions": len(texts),
+        "assistant": assistant,
+        "baseline_langchain": baseline,
+        "throughput_ratio": round(assistant["requests_per_s"] / max(baseline["requests_per_s"], 1e-9), 2),
+    }
+    print(
+        f"throughput ratio {results['throughput_ratio']}× (goal ≥ 3), errors {assistant['errors']} (goal 0)"
+    )
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.out}.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,7 +25,7 @@
       subtitle: "Svar fra kildene, med kildehenvisninger", close: "Lukk", newChat: "Ny samtale",
       label: "Spørsmål", placeholder: "Skriv spørsmålet ditt…", send: "Send", starters: "Forslag",
       you: "Du", bot: "Assistent", searching: "Søker i kildene…", sources: "Kilder",
-      showSnippet: "Vis utdrag", verified: "Bygger på et verifisert svar fra en veileder",
+      showSnippet: "Vis utdrag", verified: "Bygger på et verifisert svar fra en veileder", staffAnswer: "Svar fra veileder",
       up: "Nyttig svar", down: "Ikke nyttig svar", comment: "Kommentar (valgfritt)",
       sendFeedback: "Send tilbakemelding", thanks: "Takk for tilbakemeldingen!",
       escalate: "Spør en veileder", contact: "E-post eller telefon (valgfritt)",
@@ -44,7 +44,7 @@
       subtitle: "Answers from the sources, with citations", close: "Close", newChat: "New conversation",
       label: "Question", placeholder: "Type your question…", send: "Send", starters: "Suggestions",
       you: "You", bot: "Assistant", searching: "Searching the sources…", sources: "Sources",
-      showSnippet: "Show excerpt", verified: "Built on an answer verified by an adviser",
+      showSnippet: "Show excerpt", verified: "Built on an answer verified by an adviser", staffAnswer: "Answer from an adviser",
       up: "Helpful answer", down: "Not helpful", comment: "Comment (optional)",
       sendFeedback: "Send feedback", thanks: "Thank you for the feedback!",
       escalate: "Ask an adviser", contact: "E-mail or phone (optional)",
@@ -430,6 +430,19 @@
     return node;
   }
 
+  /** An adviser's verified answer to an earlier question, shown when the buyer comes back. */
+  function staffBubble(reply) {
+    const links = el("ol", { class: "sources", "aria-label": t.sources });
+    for (const link of reply.links || []) {
+      const href = safeUrl(link);
+      if (href) links.append(el("li", { "data-kind": "verified_answer" },
+        el("a", { href, target: "_blank", rel: "noopener noreferrer", text: link })));
+    }
+    return el("article", { class: "msg bot staff", "aria-label": t.staffAnswer },
+      el("span", { class: "verified", text: `✔ ${t.staffAnswer}, ${reply.region}, ${reply.date}` }),
+      el("div", { class: "text", text: reply.answer }), links);
+  }
+
   async function loadHistory() {
     if (!conversationId) { updateStarters(); return; }
     try {
@@ -443,6 +456,7 @@
         appendText(answer.text, message.answer);
         finishAnswer(answer, message);
         log.append(answer.node);
+        if (message.staff_answer) log.append(staffBubble(message.staff_answer));
       }
       log.scrollTop = log.scrollHeight;
     } catch { /* offline: start with an empty log; asking will show the error */ } finally {

@@ -163,10 +163,10 @@ class Store:
         if not snapshot.chunks:
             return []
         try:
-            # Over-fetch a little: vectors not in the published generation are skipped.
-            n_results = min(k + 16, max(self.collection.count(), 1))
+            # Over-fetch a little: vectors not in the published generation are skipped. Chroma returns
+            # fewer results when it holds fewer vectors, so no count() round trip is needed per query.
             result = self.collection.query(
-                query_embeddings=[vector.tolist()], n_results=n_results, include=["distances"]
+                query_embeddings=[vector.tolist()], n_results=k + 16, include=["distances"]
             )
         except Exception as exc:
             raise StoreError(f"Vector search failed: {exc}") from exc

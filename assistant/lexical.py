@@ -6,6 +6,7 @@ frequencies used to judge how much of a question the corpus covers at all.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -27,6 +28,14 @@ class Term:
 
     alternatives: frozenset[str]
     weight: float
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The corpus stems sorted (for prefix look-ups) and grouped by first two letters and length."""
+
+    ordered: list[str]
+    by_head: dict[tuple[str, int], list[str]]
 
 
 _WORD = re.compile(r"[\wæøåÆØÅ§]+(?:[.,]\d+)*", re.UNICODE)
@@ -71,6 +80,7 @@ class LexicalIndex:
         self.doc_freq = doc_freq
         self.size = size
         self._split_cache: dict[str, list[str] | None] = {}
+        self._vocabulary_index: _Vocabulary | None = None
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -146,19 +156,32 @@ class LexicalIndex:
         return best[1] if best else None
 
     def _nearest(self, token: str) -> list[str] | None:
+        """A known stem one or two edits away (same first two letters), else one sharing a long prefix."""
+        vocabulary = self._vocabulary()
         limit = 1 if len(token) < 8 else 2
         candidates = (
             known
-            for known in self.doc_freq
-            if known[:1] == token[:1] and abs(len(known) - len(token)) <= limit
+            for length in range(len(token) - limit, len(token) + limit + 1)
+            for known in vocabulary.by_head.get((token[:2], length), ())
         )
         best = min(((_edit_distance(token, c, limit), c) for c in candidates), default=None)
         if best and best[0] <= limit:
             return [best[1]]
         # Same first compound element ("publikasjonskode" ~ "publikasjonsnummer"): a long shared prefix.
+        # In sorted order the longest shared prefix is with one of the token's two neighbours.
         need = max(8, int(len(token) * 0.6))
-        prefix = max(self.doc_freq, key=lambda known: _common_prefix(token, known), default=None)
+        at = bisect.bisect_left(vocabulary.ordered, token)
+        neighbours = vocabulary.ordered[max(0, at - 1) : at + 1]
+        prefix = max(neighbours, key=lambda known: _common_prefix(token, known), default=None)
         return [prefix] if prefix and _common_prefix(token, prefix) >= need else None
+
+    def _vocabulary(self) -> _Vocabulary:
+        if self._vocabulary_index is None:
+            by_head: dict[tuple[str, int], list[str]] = {}
+            for known in self.doc_freq:
+                by_head.setdefault((known[:2], len(known)), []).append(known)
+            self._vocabulary_index = _Vocabulary(sorted(self.doc_freq), by_head)
+        return self._vocabulary_index
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency; a stem the corpus never uses gets the maximum."""

@@ -28,6 +28,8 @@ from sqlalchemy import (
     event,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -102,6 +104,15 @@ class ProcessedEventRow(Base):
     __tablename__ = "processed_events"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class RateWindowRow(Base):
+    """Requests per client in one fixed one-minute window, shared by every worker using the database."""
+
+    __tablename__ = "rate_windows"
+    client: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Database:
@@ -198,7 +209,10 @@ class Database:
                     )
                 )
         except SQLAlchemyError as exc:
-            raise StoreError(f"The database cannot be written: {exc}") from exc
+            # Not the driver's text: it quotes the SQL parameters, i.e. the user's question.
+            raise StoreError(
+                "The database cannot be written; try again shortly.", code="database_unavailable"
+            ) from exc
         return conversation_id, message_id
 
     def message_exists(self, message_id: str) -> bool:
@@ -263,6 +277,24 @@ class Database:
             used = select(MessageRow.conversation_id)
             s.execute(delete(ConversationRow).where(ConversationRow.id.not_in(used)))
         return count or 0
+
+    def count_hit(self, client: str, window: int) -> int:
+        """Add one request to the client's window and return the window's count (one atomic upsert)."""
+        insert = postgres_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(RateWindowRow)
+            .values(client=client, window=window, hits=1)
+            .on_conflict_do_update(index_elements=["client", "window"], set_={"hits": RateWindowRow.hits + 1})
+            .returning(RateWindowRow.hits)
+        )
+        try:
+            with self.session() as s, s.begin():
+                hits = int(s.execute(statement).scalar_one())
+                if hits == 1:  # first request of a window: forget windows that are over
+                    s.execute(delete(RateWindowRow).where(RateWindowRow.window < window - 1))
+                return hits
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The database cannot be written: {exc}") from exc
 
     def first_time(self, key: str) -> bool:
         """Remember an event key; False if it was seen before (so the event must not be handled again)."""

@@ -100,8 +100,9 @@ def test_rate_limit_answers_429_with_retry_after(app_settings, deps):
             assert response.json()["error"]["code"] == "rate_limited"
             assert 1 <= int(response.headers["retry-after"]) <= 60
         assert client.get("/healthz").status_code == 200  # only the chat endpoints are limited
-    with TestClient(create_app(settings, deps=deps)) as other:
-        assert other.post("/v1/chat", json={"question": QUESTION}).status_code == 200  # limit is per app
+    elsewhere = settings.model_copy(update={"database_url": settings.database_url.replace(".db", "-other.db")})
+    with TestClient(create_app(elsewhere, deps=deps)) as other:  # the limit is per shared database
+        assert other.post("/v1/chat", json={"question": QUESTION}).status_code == 200
 
 
 def test_rate_limit_window_slides():
@@ -165,3 +166,20 @@ def test_widget_script_and_demo_page_are_served(client):
     page = client.get("/")
     assert page.status_code == 200
     assert '<script src="/widget.js"' in page.text and 'href="/docs"' in page.text
+
+
+def test_rate_limit_is_shared_by_workers_on_one_database(ingested, deps, tmp_path):
+    """Two app instances (two workers) on one database count one limit per client together."""
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    settings = ingested.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'shared.db'}", "rate_limit_per_minute": 3}
+    )
+    question = {"question": "Hva er den nasjonale terskelverdien?"}
+    with TestClient(create_app(settings, deps=deps)) as first, TestClient(create_app(settings, deps=deps)) as second:
+        statuses = [c.post("/v1/chat", json=question).status_code for c in (first, second, first, second)]
+        assert statuses == [200, 200, 200, 429]
+        limited = second.post("/v1/chat", json=question)
+        assert limited.json()["error"]["code"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1

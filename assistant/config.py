@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # Chunking
     chunk_size: int = Field(900, description="Maximum characters per chunk (~200 tokens for MiniLM).")
     chunk_overlap: int = Field(150, description="Characters shared by neighbouring chunks of one section.")
+    max_document_bytes: int = Field(
+        50_000_000, description="Largest file ingest reads; bigger files are skipped with an error."
+    )
+    max_unzipped_bytes: int = Field(
+        100_000_000, description="Largest unpacked size of a .docx archive (zip-bomb guard)."
+    )
 
     # Retrieval and answers
     top_k: int = Field(8, description="Chunks returned by retrieval.")

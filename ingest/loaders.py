@@ -3,12 +3,21 @@
 Supports .md (YAML front matter), .txt, .html/.htm, .pdf (pypdf) and .docx (python-docx). Metadata comes
 from front matter or a sidecar file `<name>.meta.yaml` / `<name>.meta.json` beside the document. Every
 failure is raised as `IngestError` with the reason; nothing here touches the store.
+
+Hostile files are refused before a parser sees them: files over `Limits.max_bytes`, PDFs and DOCX files whose
+first bytes are not a PDF header / zip archive, and DOCX archives that would unpack to more than
+`Limits.max_unzipped_bytes` or hold more than `MAX_ZIP_ENTRIES` entries (zip bombs). Text files are decoded
+by their byte-order mark (UTF-8/16/32), else as UTF-8, else as Windows-1252; text that is still mostly control
+characters is refused as binary. HTML keeps only visible text (no scripts, styles, attributes or comments).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
@@ -22,6 +31,22 @@ from assistant.errors import IngestError
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 META_FIELDS = ("title", "source", "valid_from", "valid_to", "language", "kind")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+MAX_ZIP_ENTRIES = 10_000
+_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits checked before parsing (from the settings `max_document_bytes`, `max_unzipped_bytes`)."""
+
+    max_bytes: int = 50_000_000
+    max_unzipped_bytes: int = 100_000_000
 
 
 @dataclass
@@ -42,9 +67,10 @@ def is_document(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED and not path.name.startswith(".")
 
 
-def load(path: Path, doc_id: str) -> Document:
+def load(path: Path, doc_id: str, limits: Limits | None = None) -> Document:
     """Read a supported file; raise IngestError naming the reason when it cannot be read."""
     suffix = path.suffix.lower()
+    _check_size(path, limits or Limits())
     try:
         if suffix in {".md", ".markdown"}:
             meta, text = _split_front_matter(_read_text(path))
@@ -55,7 +81,7 @@ def load(path: Path, doc_id: str) -> Document:
         elif suffix == ".pdf":
             meta, text = {}, _pdf(path)
         elif suffix == ".docx":
-            meta, text = {}, _docx(path)
+            meta, text = {}, _docx(path, limits or Limits())
         else:
             raise IngestError(f"unsupported file type {suffix!r}")
     except IngestError:
@@ -86,16 +112,37 @@ def _document(path: Path, doc_id: str, text: str, meta: dict[str, Any]) -> Docum
     )
 
 
+def _check_size(path: Path, limits: Limits) -> None:
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise IngestError(
+            f"the file is {size:,} bytes, more than the limit of {limits.max_bytes:,} (max_document_bytes)"
+        )
+
+
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
+    text = _decode(raw)
+    controls = sum(1 for ch in text[:20_000] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if controls > max(3, len(text[:20_000]) // 20):
+        raise IngestError("binary content in a text file (not readable as text)")
+    return text
+
+
+def _decode(raw: bytes) -> str:
+    """By byte-order mark, else UTF-8, else Windows-1252 (Norwegian text from older Office exports)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(f"the file claims {encoding.upper()} but is not valid {encoding}") from exc
     if b"\x00" in raw[:4096]:
-        raise IngestError("binary content in a text file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise IngestError("unknown text encoding")  # pragma: no cover - cp1252 decodes almost anything
+        raise IngestError("binary content in a text file (not readable as text)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -134,7 +181,9 @@ def _date(value: Any, name: str) -> date | None:
 class _HTMLText(HTMLParser):
     """HTML to text with Markdown headings; script, style and other non-content tags are dropped."""
 
-    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "nav", "footer"})
+    SKIP = frozenset(
+        {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "iframe", "object"}
+    )
     BLOCK = frozenset({"p", "div", "li", "br", "tr", "section", "article", "table", "ul", "ol", "blockquote"})
 
     def __init__(self) -> None:
@@ -179,14 +228,35 @@ def _html(text: str) -> tuple[dict[str, Any], str]:
 def _pdf(path: Path) -> str:
     from pypdf import PdfReader
 
+    with open(path, "rb") as fh:
+        if b"%PDF-" not in fh.read(1024):
+            raise IngestError("cannot parse .pdf file: no %PDF header (another file renamed .pdf?)")
     reader = PdfReader(str(path))
     pages = [(page.extract_text() or "").strip() for page in reader.pages]
     return "\n\n".join(f"## Side {n}\n\n{text}" for n, text in enumerate(pages, 1) if text)
 
 
-def _docx(path: Path) -> str:
+def _check_zip(path: Path, limits: Limits) -> None:
+    """Refuse zip bombs before python-docx unpacks the archive (it reads every part into memory)."""
+    if not zipfile.is_zipfile(path):
+        raise IngestError("cannot parse .docx file: not a zip archive (another file renamed .docx?)")
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise IngestError(f"the DOCX archive has {len(entries):,} entries (limit {MAX_ZIP_ENTRIES:,})")
+    # zipfile never inflates an entry beyond its declared size, so the declared sizes bound the memory used.
+    unzipped = sum(entry.file_size for entry in entries)
+    if unzipped > limits.max_unzipped_bytes:
+        raise IngestError(
+            f"the DOCX archive unpacks to {unzipped:,} bytes, more than the limit of "
+            f"{limits.max_unzipped_bytes:,} (max_unzipped_bytes); possibly a zip bomb"
+        )
+
+
+def _docx(path: Path, limits: Limits) -> str:
     import docx
 
+    _check_zip(path, limits)
     lines = []
     for paragraph in docx.Document(str(path)).paragraphs:
         style = (paragraph.style.name if paragraph.style is not None else "") or ""

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.embeddings import get_embedder
-from assistant.errors import IngestError
+from assistant.errors import IngestError, StoreError
 from assistant.models import Chunk
 from assistant.store import DocumentEntry, Store, embedding_text, open_store
 from ingest.chunking import chunk_document
-from ingest.loaders import Document, is_document, load
+from ingest.loaders import Document, Limits, is_document, load
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Scan:
     unreadable: set[str] = field(default_factory=set)
 
 
-def scan(paths: list[Path]) -> Scan:
+def scan(paths: list[Path], limits: Limits | None = None) -> Scan:
     """Documents per scope (folder or single file), and the files that could not be read."""
     result = Scan()
     scopes, errors = result.scopes, result.errors
@@ -95,7 +95,7 @@ def scan(paths: list[Path]) -> Scan:
         docs = scopes.setdefault(label, [])
         for file, doc_id in pairs:
             try:
-                docs.append(load(file, doc_id))
+                docs.append(load(file, doc_id, limits))
             except (IngestError, OSError) as exc:
                 reason = exc.message if isinstance(exc, IngestError) else exc.strerror or str(exc)
                 errors.append((str(file), reason))
@@ -104,7 +104,7 @@ def scan(paths: list[Path]) -> Scan:
 
 
 def make_plan(store: Store, settings: Settings, paths: list[Path]) -> Plan:
-    scanned = scan(paths)
+    scanned = scan(paths, Limits(settings.max_document_bytes, settings.max_unzipped_bytes))
     scopes = scanned.scopes
     snapshot = store.snapshot()
     plan = Plan(errors=scanned.errors)
@@ -194,8 +194,12 @@ def _entry(doc: Document, scope: str, chunks: list[Chunk]) -> DocumentEntry:
 
 @contextmanager
 def _lock(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "ingest.lock", "w") as fh:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(data_dir / "ingest.lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:  # missing parent, a file in the way, read-only disk, no permission
+        raise StoreError(f"cannot write to the data directory {data_dir}: {exc.strerror or exc}") from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

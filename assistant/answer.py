@@ -29,6 +29,7 @@ from assistant.triage import (
     is_follow_up,
     is_injection,
     is_task_request,
+    without_instructions,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ HISTORY_WEIGHT = 0.5
 DENSE_SHARE = 0.1
 CONTEXT_CHUNKS = 3
 RETRIEVED_SHOWN = 8
+REMOVED_INSTRUCTION = "[instruksjonslignende tekst fjernet]"
 
 
 @dataclass
@@ -65,6 +67,8 @@ def validate(question: object, settings: Settings) -> str:
         raise InputError(
             f"The question is longer than {settings.max_question_chars} characters.", code="question_too_long"
         )
+    if "\x00" in question or any("\ud800" <= ch <= "\udfff" for ch in question):  # NUL, lone surrogates
+        raise InputError("The question contains characters that are not valid text.", code="invalid_text")
     return question
 
 
@@ -163,14 +167,15 @@ def _extractive(terms: list[Term], hits: list[Hit], language: str, limit: int) -
 async def _with_chat_model(model: llm.ChatModel, question: str, hits: list[Hit], language: str):
     """A grounded chat-model answer, or None to fall back to extractive."""
     sources = [h.chunk for h in hits[: extractive.EVIDENCE_CHUNKS]]
-    messages = [
-        ("system", llm.SYSTEM_PROMPT),
-        ("user", llm.sources_prompt(question, [(c.title, c.text) for c in sources])),
-    ]
+    quoted = [(c.title, without_instructions(c.text, REMOVED_INSTRUCTION)) for c in sources]
+    messages = [("system", llm.SYSTEM_PROMPT), ("user", llm.sources_prompt(question, quoted))]
     try:
         output = await model.complete(messages)
     except LLMError as exc:
         log.warning("chat model unavailable, answering extractively: %s", exc.message)
+        return None
+    if grounding.leaks(output, llm.SYSTEM_PROMPT):  # checked first: the prompt itself names NOT_IN_SOURCES
+        log.warning("chat model answer repeats its instructions; answering extractively")
         return None
     if llm.NOT_IN_SOURCES in output:
         return "", []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.lexical import Term, tokenize
 from assistant.retrieval import Hit
+from assistant.triage import is_injection
 
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«(A-ZÆØÅ0-9§])|\n+")
@@ -57,6 +58,8 @@ def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
         for sentence in split_sentences(hit.chunk.text):
             key = " ".join(sentence.lower().split())
             if key in seen or len(sentence.split()) < MIN_WORDS or sentence.startswith("#"):
+                continue
+            if is_injection(sentence):  # a document's instruction to the assistant is not evidence
                 continue
             seen.add(key)
             stems = set(tokenize(sentence))

@@ -93,7 +93,26 @@ _INJECTION = re.compile(
     r"|(svar|respond|reply|answer)\w*\s+(bare|kun|only|just)\s+(med|with)"
     r"|(developer|utvikler)\s*-?\s*(mode|modus)|jailbreak|\bDAN\b"
     r"|(reveal|show|print|leak|vis|skriv ut|gjenta|repeat)\W+(?:\w+\W+){0,3}?"
-    r"(prompt|instru\w*|hemmelig\w*|secret\w*|nøkkel|api.?key)",
+    r"(prompt|instru\w*|hemmelig\w*|secret\w*|nøkkel|api.?key)"
+    # the assistant's own instructions, by possessive: "your guidelines", "instruksjonene dine"
+    r"|\byour\s+(?:\w+\s+){0,2}?(instru\w*|prompt\w*|guidelines|programming|rules|restrictions)"
+    r"|\b(instruksjonene|instruksene|reglene|retningslinjene|begrensningene)\s+dine\b"
+    r"|\b(prompten|instruksen|systemprompten)\s+din\b"
+    r"|(hidden|secret|skjult\w*|hemmelig\w*)\s+(instru\w*|prompt\w*|rules|regler)"
+    # "repeat the text above", "hva ble du fortalt før samtalen"
+    r"|(repeat|print|output|translate|gjenta|skriv ut|oversett)\W+(?:\w+\W+){0,4}?"
+    r"(above|ovenfor|før dette|før samtalen|before this)"
+    r"|(told|instructed|fortalt|instruert)\W+(?:\w+\W+){0,2}?(before|før)\b"
+    r"|(ignor\w*|disregard|overse|se bort fra)\W+(?:\w+\W+){0,2}?(kild\w*|sources?)\b"
+    r"|(make up|invent|finn på|dikt\w* opp)\W+(?:\w+\W+){0,2}?(answer|svar)\b"
+    r"|(fra nå av|heretter)\s+(skal|må|er)\s+du|from now on,?\s+(you|your|answer|respond|reply)"
+    r"|(gjenta|skriv ut|oversett)\W+(teksten|meldingen|alt|det som står)\s+(over|ovenfor)\b"
+    r"|\b(instruks\w*|regler)\s+(har du fått|fikk du)\b"
+    r"|\b(new|nye)\s+(instru\w*|rules|regler|role|rolle)\s*[:!]"
+    r"|\b(svar|answer|respond|reply)\s+(alltid|always)\b|\b(answer|respond to) every question"
+    r"|\b(bypass|omgå|override|overstyr)\w*\W+(?:\w+\W+){0,2}?(guidelines|rules|regl\w*|instru\w*|filter\w*)"
+    # chat-template control tokens and role lines pasted into a question
+    r"|<\|im_(start|end)\|>|\[/?INST\]|<</?SYS>>|</s>|(^|\n)\s*#*\s*(system|assistant)\s*:",
     re.IGNORECASE,
 )
 _TASK = re.compile(
@@ -158,6 +177,20 @@ def is_injection(text: str) -> bool:
 def is_task_request(text: str) -> bool:
     """True for requests to produce something (a poem, a translation, code) rather than questions."""
     return bool(_TASK.search(text))
+
+
+def without_instructions(text: str, placeholder: str = "") -> str:
+    """The text with every instruction-like sentence removed (or replaced by `placeholder`).
+
+    Corpus chunks are quoted data: a sentence in a document that tells the assistant what to do is never
+    shown to the chat model as text it might follow, never used as evidence and never counts as support.
+    """
+    from assistant.extractive import split_sentences  # extractive imports this module
+
+    if not is_injection(text):
+        return text
+    kept = [placeholder if is_injection(s) else s for s in split_sentences(text)]
+    return " ".join(s for s in kept if s)
 
 
 def is_follow_up(question: str, has_history: bool) -> bool:

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
@@ -67,7 +67,9 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
 
     @app.exception_handler(AssistantError)
     async def assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=_status_for(exc))
+        status = _status_for(exc)
+        retry = {"Retry-After": "5"} if status == 503 else None  # store or database down: worth retrying
+        return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=retry)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,6 +92,11 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if isinstance(exc, DataError):  # the database refused a value (e.g. NUL in PostgreSQL text): input
+            return JSONResponse(
+                error_body("invalid_text", "The request contains characters that cannot be stored."),
+                status_code=400,
+            )
         # Database down or restarting: a clear 503 that clients may retry; the pool reconnects by itself.
         log.warning("database unavailable: %s", type(exc).__name__)
         return JSONResponse(
@@ -106,6 +113,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
         )
 
     from assistant.channels import stream, web
+    from assistant.channels.headers import SecurityHeadersMiddleware
     from assistant.channels.limits import RateLimiter
     from assistant.metrics import MetricsMiddleware
 
@@ -121,6 +129,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     app.include_router(web.router)
     app.include_router(stream.router)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.channels import slack
 

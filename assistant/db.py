@@ -293,8 +293,10 @@ class Database:
                 if hits == 1:  # first request of a window: forget windows that are over
                     s.execute(delete(RateWindowRow).where(RateWindowRow.window < window - 1))
                 return hits
-        except SQLAlchemyError as exc:
-            raise StoreError(f"The database cannot be written: {exc}") from exc
+        except SQLAlchemyError as exc:  # the driver's text quotes the parameters (the client's address)
+            raise StoreError(
+                "The database cannot be written; try again shortly.", code="database_unavailable"
+            ) from exc
 
     def first_time(self, key: str) -> bool:
         """Remember an event key; False if it was seen before (so the event must not be handled again)."""

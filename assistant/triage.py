@@ -5,6 +5,7 @@ whether it is a follow-up that needs the conversation. Also owns the user-facing
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.lexical import tokenize
 
@@ -169,6 +170,7 @@ def detect_language(text: str) -> str:
     return "en" if english > norwegian else "nb"
 
 
+@lru_cache(maxsize=65536)  # also run on every evidence sentence: corpus sentences repeat across questions
 def is_injection(text: str) -> bool:
     """True for attempts to override, re-role or extract the assistant's instructions."""
     return bool(_INJECTION.search(text))

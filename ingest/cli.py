@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from assistant.config import Settings
@@ -13,7 +14,7 @@ from assistant.errors import AssistantError
 from assistant.logs import configure_logging
 from ingest.pipeline import Report, run
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one line per file error, greppable
 
 
 def ingest_with_progress(settings: Settings, paths: list[Path], *, dry_run: bool = False) -> Report:
@@ -42,7 +43,7 @@ def print_report(report: Report, *, verbose: bool) -> None:
                 console.print(f"  {label:<7} {doc_id}")
         console.print(f"  {len(plan.to_embed)} chunks to embed")
     for path, reason in plan.errors:
-        console.print(f"[red]error[/red] {path}: {reason}")
+        console.print(f"[red]error[/red] {escape(path)}: {escape(reason)}")
     prefix = "dry run: " if report.dry_run else ""
     console.print(prefix + report.summary())
 
@@ -62,7 +63,7 @@ def run_cli(settings: Settings, paths: list[Path], *, dry_run: bool = False, ver
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ingest", description="Ingest documents into the assistant's store.")
+    parser = argparse.ArgumentParser(prog="ingest", description="Ingest documents into the store.")
     parser.add_argument("paths", nargs="*", type=Path, help="folders or files (default: the corpus folders)")
     parser.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     parser.add_argument("--data-dir", type=Path, help="store location (default: setting data_dir)")

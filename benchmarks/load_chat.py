@@ -1,0 +1,205 @@
+"""Load: N concurrent clients for a bounded time against /v1/chat and /v1/chat/stream on loopback.
+
+    python benchmarks/load_chat.py --clients 200 --seconds 60 [--workers 2] [--fake-model]
+
+Starts `assistant serve` in a subprocess on a temporary data directory (the real packaged model unless
+`--fake-model`; rate limiting off, since every client is 127.0.0.1), ingests corpus/, then runs the clients:
+each one keeps its own conversation and alternates the JSON and the SSE endpoint with questions from the
+public evaluation set. Reported as JSON: requests, status counts, 5xx, transport errors, p50/p95 latency,
+the server's RSS at start and end, and the question-log check — every answer a client received (a 200 with
+a `message_id`, or a stream ending in `done`) must be a row in the database, and no other rows may exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = [
+    json.loads(line)["question"]
+    for path in (
+        ROOT.parent / "shared" / "eval" / "questions.jsonl",
+        ROOT / "tests" / "eval" / "heldout.jsonl",
+    )
+    if path.exists()
+    for line in path.read_text(encoding="utf-8").splitlines()
+    if line.strip()
+] or ["Hvor mye skal klima og miljø vektes?"]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of the server and its worker processes, in KiB (Linux /proc)."""
+    total = 0
+    pids = [pid] + [
+        int(p)
+        for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
+    for one in pids:
+        try:
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+async def client(number: int, base: str, deadline: float, stats: dict) -> None:
+    conversation_id = None
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        turn = 0
+        while time.monotonic() < deadline:
+            question = QUESTIONS[(number * 7 + turn) % len(QUESTIONS)]
+            body = {"question": question, "conversation_id": conversation_id}
+            stream = turn % 2 == 1
+            started = time.perf_counter()
+            try:
+                response = await http.post("/v1/chat/stream" if stream else "/v1/chat", json=body)
+            except httpx.HTTPError as exc:
+                stats["transport"][type(exc).__name__] += 1
+                continue
+            stats["latency"].append(time.perf_counter() - started)
+            stats["status"][response.status_code] += 1
+            turn += 1
+            if response.status_code != 200:
+                continue
+            if stream:
+                done = [line for line in response.text.split("\n\n") if line.startswith("event: done")]
+                if done:
+                    data = json.loads(done[0].split("data: ", 1)[1])
+                    stats["answered"].add(data["message_id"])
+                    conversation_id = data["conversation_id"]
+                else:
+                    stats["stream_errors"] += 1
+            else:
+                data = response.json()
+                stats["answered"].add(data["message_id"])
+                conversation_id = data["conversation_id"]
+
+
+async def run_clients(base: str, clients: int, seconds: float) -> dict:
+    stats = {
+        "status": Counter(),
+        "transport": Counter(),
+        "latency": [],
+        "answered": set(),
+        "stream_errors": 0,
+    }
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(client(n, base, deadline, stats) for n in range(clients)))
+    return stats
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--fake-model", action="store_true", help="hashing embedder instead of MiniLM")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import func, select
+
+    from assistant.db import Database, MessageRow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {
+            **os.environ,
+            "ASSISTANT_DATA_DIR": tmp,
+            "ASSISTANT_CORPUS_DIRS": json.dumps([str(ROOT / "corpus")]),
+            "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
+            "ASSISTANT_LOG_LEVEL": "WARNING",
+            "HF_HUB_OFFLINE": "1",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("CHROMA_URL", None)
+        if args.fake_model:
+            env["ASSISTANT_EMBEDDING_MODEL"] = "fake"
+        command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
+        command += ["serve", "--port", str(port), "--workers", str(args.workers)]
+        server = subprocess.Popen(
+            command, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            else:
+                raise SystemExit("the server did not become ready")
+            httpx.post(base + "/v1/chat", json={"question": QUESTIONS[0]}, timeout=60)  # warm-up, one row
+            rss_start = rss_kib(server.pid)
+            samples: list[int] = []  # RSS once a minute: flat after warm-up, or a leak?
+            sampling = threading.Event()
+
+            def sample() -> None:
+                while not sampling.wait(60):
+                    samples.append(rss_kib(server.pid))
+
+            threading.Thread(target=sample, daemon=True).start()
+            started = time.perf_counter()
+            stats = asyncio.run(run_clients(base, args.clients, args.seconds))
+            elapsed = time.perf_counter() - started
+            sampling.set()
+            rss_end = rss_kib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(30)
+        database = Database(f"sqlite:///{Path(tmp) / 'assistant.db'}")
+        with database.session() as session:
+            rows = session.scalar(select(func.count()).select_from(MessageRow))
+            stored = set(session.scalars(select(MessageRow.id)))
+        database.engine.dispose()
+    latency = sorted(stats["latency"])
+    report = {
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "workers": args.workers,
+        "model": "fake" if args.fake_model else "MiniLM",
+        "requests": len(latency),
+        "requests_per_second": round(len(latency) / elapsed, 1),
+        "status": dict(sorted(stats["status"].items())),
+        "server_errors": sum(n for s, n in stats["status"].items() if s >= 500),
+        "transport_errors": dict(stats["transport"]),
+        "stream_errors": stats["stream_errors"],
+        "p50_seconds": round(statistics.median(latency), 3) if latency else None,
+        "p95_seconds": round(latency[int(len(latency) * 0.95) - 1], 3) if latency else None,
+        "answers_received": len(stats["answered"]),
+        "question_log_rows": rows,
+        "answers_missing_from_log": len(stats["answered"] - stored),
+        "rows_without_answer": rows - 1 - len(stats["answered"] & stored),  # minus the warm-up row
+        "rss_kib_start": rss_start,
+        "rss_kib_end": rss_end,
+        "rss_kib_each_minute": samples,
+    }
+    print(json.dumps(report, indent=2))
+    return 1 if report["server_errors"] or report["answers_missing_from_log"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,3 +61,31 @@ def client(app_settings, deps):
 
     with TestClient(create_app(app_settings, deps=deps)) as test_client:
         yield test_client
+
+
+# ---- browser tests: one headless Chromium (Debian's package via Playwright) per module ----------------
+# Never `playwright install`: `.ci/run` installs Debian's chromium. Missing: skip locally, fail under CI.
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

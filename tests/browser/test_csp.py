@@ -4,50 +4,35 @@ the headers themselves)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from widget_support import serve
 
 from assistant.app import create_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
-def test_widget_runs_under_the_content_security_policy(app_settings, deps):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with serve(create_app(app_settings, deps=deps)) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(20_000)
-            messages: list[str] = []
-            page.on("console", lambda message: messages.append(message.text))
-            page.on("pageerror", lambda error: messages.append(str(error)))
-            response = page.goto(base + "/")
-            assert "script-src 'self'" in response.headers["content-security-policy"]
-            page.locator("innkjop-assistant .launcher").click()
-            page.fill("#question", "Hvor mye skal klima og miljø vektes?")
-            page.press("#question", "Enter")
-            page.wait_for_function(
-                """() => [...document.querySelector("innkjop-assistant").shadowRoot
-                      .querySelectorAll(".msg.bot")].some(m => !m.hasAttribute("aria-busy")
-                      && m.textContent.includes("30"))"""
-            )
-            # Styles applied: the launcher is positioned by the widget's own <style> in its shadow root.
-            position = page.evaluate(
-                """() => getComputedStyle(document.querySelector("innkjop-assistant").shadowRoot
-                      .querySelector(".launcher")).position"""
-            )
-            assert position == "fixed"
-        finally:
-            browser.close()
+def test_widget_runs_under_the_content_security_policy(app_settings, deps, browser):
+    with serve(create_app(app_settings, deps=deps)) as base:
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        messages: list[str] = []
+        page.on("console", lambda message: messages.append(message.text))
+        page.on("pageerror", lambda error: messages.append(str(error)))
+        response = page.goto(base + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.locator("innkjop-assistant .launcher").click()
+        page.fill("#question", "Hvor mye skal klima og miljø vektes?")
+        page.press("#question", "Enter")
+        page.wait_for_function(
+            """() => [...document.querySelector("innkjop-assistant").shadowRoot
+                  .querySelectorAll(".msg.bot")].some(m => !m.hasAttribute("aria-busy")
+                  && m.textContent.includes("30"))"""
+        )
+        # Styles applied: the launcher is positioned by the widget's own <style> in its shadow root.
+        position = page.evaluate(
+            """() => getComputedStyle(document.querySelector("innkjop-assistant").shadowRoot
+                  .querySelector(".launcher")).position"""
+        )
+        assert position == "fixed"
     assert not [m for m in messages if "Content Security Policy" in m or "Refused to" in m], messages

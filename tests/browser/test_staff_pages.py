@@ -5,7 +5,6 @@ logging in lands on the login form."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import httpx
@@ -17,24 +16,6 @@ from assistant.answer import build_deps
 from assistant.app import create_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_log_in_answer_from_the_queue_and_export(browser, tmp_path):

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_EVAL
@@ -25,29 +24,11 @@ from assistant.db import Database, EscalationRow, FeedbackRow, MessageRow
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-ARGS.append("--no-first-run")
 QUESTIONS = {
     row["id"]: row
     for row in (json.loads(line) for line in SHARED_EVAL.read_text(encoding="utf-8").splitlines() if line)
 }
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(64, description="Chunks embedded per batch at ingest.")
 
     # Chunking
-    chunk_size: int = Field(900, description="Maximum characters per chunk (~200 tokens for MiniLM).")
+    chunk_size: int = Field(900, description="Maximum characters per chunk (≈ 240 MiniLM tokens; see docs).")
     chunk_overlap: int = Field(150, description="Characters shared by neighbouring chunks of one section.")
     max_document_bytes: int = Field(
         50_000_000, description="Largest file ingest reads; bigger files are skipped with an error."

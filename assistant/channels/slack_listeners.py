@@ -7,13 +7,12 @@ that talks to Slack goes through Bolt's client / `respond`; nothing here decides
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import Deps, answer
 from assistant.blocking import run_blocking
 from assistant.channels import slack_blocks as ui
+from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError
 
@@ -49,21 +48,14 @@ class SlackHandlers:
         if not question:
             return ui.HELP_TEXT, ui.help_blocks()
         services = self.services()
-        deps: Deps = services.deps
         conversation_key = conversation_id(channel, thread)
         try:
-            history = await run_blocking(services.db.conversation, conversation_key)
-            started = time.perf_counter()
-            result = await answer(question, history, deps=deps)
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            _, message_id = await run_blocking(
-                services.db.record,
-                conversation_key,
+            result, _, message_id = await answer_and_log(
+                services,
                 question,
-                result,
+                conversation_key,
                 channel="slack",
                 region=self.settings.slack_region_by_channel.get(channel),
-                latency_ms=latency_ms,
             )
         except InputError as exc:
             if exc.code == "question_too_long":

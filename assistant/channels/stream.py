@@ -15,20 +15,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from assistant.answer import answer, validate
-from assistant.blocking import run_blocking
+from assistant.answer import validate
 from assistant.channels.limits import rate_limit
+from assistant.channels.turn import answer_and_log
 from assistant.channels.web import get_services
 from assistant.errors import AssistantError
 from assistant.metrics import observe_answer
-from assistant.models import Answer, WidgetChatRequest
+from assistant.models import WidgetChatRequest
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -80,20 +79,9 @@ async def chat_stream(body: WidgetChatRequest, services: Services) -> StreamingR
 
 async def _events(services, body: WidgetChatRequest, question: str) -> AsyncIterator[str]:
     yield sse("status", {"code": "searching", "message": SEARCHING[body.lang]})
-    db = services.db
     try:
-        conversation = await run_blocking(db.conversation, body.conversation_id)
-        started = time.perf_counter()
-        result: Answer = await answer(question, conversation, deps=services.deps)
-        latency_ms = int((time.perf_counter() - started) * 1000)
-        conversation_id, message_id = await run_blocking(
-            db.record,
-            body.conversation_id,
-            question,
-            result,
-            channel="web",
-            region=body.region,
-            latency_ms=latency_ms,
+        result, conversation_id, message_id = await answer_and_log(
+            services, question, body.conversation_id, channel="web", region=body.region
         )
     except AssistantError as exc:
         log.warning("stream failed: %s (%s)", exc.code, exc.message)

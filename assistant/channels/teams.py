@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -23,10 +22,10 @@ from urllib.parse import quote
 import httpx
 from fastapi import BackgroundTasks, Request, Response
 
-from assistant.answer import answer
 from assistant.blocking import run_blocking
 from assistant.channels import teams_cards as cards
 from assistant.channels.teams_auth import HTTP_TIMEOUT, BotToken, InboundVerifier
+from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import ChannelAuthError, ConfigError, InputError
 
@@ -190,13 +189,7 @@ class TeamsBot:
         services = self.services()
         key = conversation_key(activity)
         try:
-            history = await run_blocking(services.db.conversation, key)
-            started = time.perf_counter()
-            result = await answer(question, history, deps=services.deps)
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            _, message_id = await run_blocking(
-                services.db.record, key, question, result, channel=CHANNEL, latency_ms=latency_ms
-            )
+            result, _, message_id = await answer_and_log(services, question, key, channel=CHANNEL)
         except InputError as exc:
             await connector.reply(text=exc.message)
             return

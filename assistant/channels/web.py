@@ -5,16 +5,15 @@ demo page. Parses, calls the core or the database layer, renders JSON. The SSE v
 from __future__ import annotations
 
 import asyncio
-import time
 from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from assistant.answer import answer
 from assistant.blocking import run_blocking
 from assistant.channels.limits import rate_limit
+from assistant.channels.turn import answer_and_log
 from assistant.errors import StoreError
 from assistant.metrics import exposition, observe_answer, observe_feedback
 from assistant.models import (
@@ -43,13 +42,8 @@ Services = Annotated[object, Depends(get_services)]
 @router.post("/v1/chat", response_model=ChatResponse, tags=["chat"], dependencies=[Depends(rate_limit)])
 async def chat(body: ChatRequest, services: Services) -> ChatResponse:
     """Answer one question with citations; pass `conversation_id` to continue a conversation."""
-    db = services.db
-    conversation = await run_blocking(db.conversation, body.conversation_id)
-    started = time.perf_counter()
-    result = await answer(body.question, conversation, deps=services.deps)
-    latency_ms = int((time.perf_counter() - started) * 1000)
-    conversation_id, message_id = await run_blocking(
-        db.record, body.conversation_id, body.question.strip(), result, channel="api", latency_ms=latency_ms
+    result, conversation_id, message_id = await answer_and_log(
+        services, body.question, body.conversation_id, channel="api"
     )
     observe_answer("api", result.refused)
     return ChatResponse(**result.model_dump(), conversation_id=conversation_id, message_id=message_id)

@@ -1,0 +1,34 @@
+"""One question-and-answer turn, the same for every channel: load the conversation's earlier turns, ask the
+answer core, and log the question with its answer and latency. Channels render the result their own way."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from assistant.answer import answer
+from assistant.blocking import run_blocking
+from assistant.models import Answer
+
+if TYPE_CHECKING:
+    from assistant.app import Services
+
+
+async def answer_and_log(
+    services: Services, question: str, conversation_id: str | None, *, channel: str, region: str | None = None
+) -> tuple[Answer, str, str]:
+    """The core's answer, and the (conversation_id, message_id) it was logged under."""
+    history = await run_blocking(services.db.conversation, conversation_id)
+    started = time.perf_counter()
+    result = await answer(question, history, deps=services.deps)
+    latency_ms = int((time.perf_counter() - started) * 1000)
+    conversation_id, message_id = await run_blocking(
+        services.db.record,
+        conversation_id,
+        question.strip(),
+        result,
+        channel=channel,
+        region=region,
+        latency_ms=latency_ms,
+    )
+    return result, conversation_id, message_id

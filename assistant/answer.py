@@ -78,10 +78,9 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     language = detect_language(question)
     history = conversation.last_user_questions(1)
     follow_up = is_follow_up(question, bool(history))
-    query = f"{history[-1]} {question}" if follow_up else question
-    hits = await run_blocking(deps.retriever.search, query, today=deps.today())
-    lexical = deps.retriever.store.snapshot().lexical
-    terms = question_terms(question, history[-1] if follow_up else None, lexical)
+    previous = history[-1] if follow_up else None
+    query = f"{previous} {question}" if previous else question
+    hits, terms = await run_blocking(_retrieve, deps, query, question, previous)
     confidence = estimate_confidence(terms, hits)
     retrieved = [
         Retrieved(
@@ -110,6 +109,12 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     if not citations:
         return refusal
     return refusal.model_copy(update={"answer": text, "refused": False, "citations": citations})
+
+
+def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> tuple[list[Hit], list[Term]]:
+    """Search terms and hybrid retrieval in one blocking step (taking the snapshot may reload the index)."""
+    terms = question_terms(question, previous, deps.retriever.store.snapshot().lexical)
+    return deps.retriever.search(query, today=deps.today(), terms=terms), terms
 
 
 def question_terms(question: str, previous: str | None, lexical: LexicalIndex) -> list[Term]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
+from assistant.lexical import Term
 from assistant.models import Chunk
 from assistant.store import Store
 
@@ -65,15 +66,23 @@ class Retriever:
         return self.embedder.embed([text])[0]
 
     def search(
-        self, query: str, *, k: int | None = None, filters: Filters | None = None, today: date | None = None
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        today: date | None = None,
+        terms: list[Term] | None = None,
     ) -> list[Hit]:
-        """Best chunks for the query, best first. Blocking: call it through the thread-pool helper."""
+        """Best chunks for the query, best first; `terms` are the query's search terms when the caller has
+        them already (else they are derived here). Blocking: call it through the thread-pool helper."""
         k = k or self.settings.top_k
         snapshot = self.store.snapshot()
         if not snapshot.chunks:
             return []
         dense = self.store.dense_search(self._embed_cached(query), CANDIDATES)
-        tokens = [stem for term in snapshot.lexical.terms(query) for stem in term.alternatives]
+        terms = snapshot.lexical.terms(query) if terms is None else terms
+        tokens = [stem for term in terms for stem in term.alternatives]
         lexical = snapshot.lexical.search(tokens, CANDIDATES)
         fused: dict[str, Hit] = {}
         rrf_k, dense_weight, lexical_weight = (

@@ -10,6 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from tests.fake_http import FakeServiceHandler
+
 BOT_USER = "UBOT0001"
 TEAM = "T0000001"
 
@@ -83,18 +85,7 @@ def _parse(handler: BaseHTTPRequestHandler) -> dict:
 
 
 def _handler(fake: FakeSlack):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # keep test output clean
-            pass
-
-        def _send(self, body: dict | str) -> None:
-            data = (json.dumps(body) if isinstance(body, dict) else body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json" if isinstance(body, dict) else "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(FakeServiceHandler):
         def do_GET(self) -> None:
             self.do_POST()
 
@@ -103,15 +94,16 @@ def _handler(fake: FakeSlack):
             args = _parse(self)
             if path.startswith("/response/"):
                 fake.record("response_url", {**args, "name": path.rsplit("/", 1)[-1]})
-                self._send("ok")
+                self.reply(200, "ok")
                 return
             method = path.rsplit("/", 1)[-1]
             args["authorization"] = self.headers.get("Authorization")
             ts = fake.record(method, args)["ts"]
             if method in fake.failing:
-                self._send({"ok": False, "error": fake.failing[method]})
+                self.reply(200, {"ok": False, "error": fake.failing[method]})
             elif method == "auth.test":
-                self._send(
+                self.reply(
+                    200,
                     {
                         "ok": True,
                         "url": "https://innkjop-test.slack.com/",
@@ -120,19 +112,19 @@ def _handler(fake: FakeSlack):
                         "user": "innkjop",
                         "user_id": BOT_USER,
                         "bot_id": "BBOT0001",
-                    }
+                    },
                 )
             elif method == "chat.postMessage":
-                self._send({"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"ts": ts}})
+                self.reply(200, {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"ts": ts}})
             elif method == "chat.getPermalink":
                 channel, message_ts = args.get("channel"), args.get("message_ts", "")
                 link = f"https://innkjop-test.slack.com/archives/{channel}/p{message_ts.replace('.', '')}"
-                self._send({"ok": True, "channel": channel, "permalink": link})
+                self.reply(200, {"ok": True, "channel": channel, "permalink": link})
             elif method == "apps.connections.open":
-                self._send({"ok": True, "url": fake.socket_url})
+                self.reply(200, {"ok": True, "url": fake.socket_url})
             elif method in ("conversations.replies", "conversations.history"):
-                self._send({"ok": True, "messages": []})
+                self.reply(200, {"ok": True, "messages": []})
             else:
-                self._send({"ok": True})
+                self.reply(200, {"ok": True})
 
     return Handler

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fake_http import FakeServiceHandler
 
 ISSUER = "https://api.botframework.com"
 KID = "test-key-1"
@@ -122,18 +124,7 @@ class FakeBotFramework:
 
 
 def _handler(fake: FakeBotFramework):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # keep test output clean
-            pass
-
-        def _json(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(FakeServiceHandler):
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -145,22 +136,22 @@ def _handler(fake: FakeBotFramework):
                     "jwks_uri": fake.root + "/v1/.well-known/keys",
                     "id_token_signing_alg_values_supported": ["RS256"],
                 }
-                self._json(200, metadata)
+                self.reply(200, metadata)
             elif path == "/v1/.well-known/keys":
                 with fake._lock:
                     fake.key_fetches += 1
-                self._json(200, fake.jwks())
+                self.reply(200, fake.jwks())
             else:
-                self._json(404, {"error": "not found"})
+                self.reply(404, {"error": "not found"})
 
         def do_POST(self) -> None:
             path = urlparse(self.path).path
             if path == urlparse(fake.token_url).path:
                 form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
-                self._json(200, fake.issue_token(form))
+                self.reply(200, fake.issue_token(form))
             elif path.startswith("/connector/v3/conversations/"):
-                self._json(200, fake.record_activity(path, self.headers, json.loads(self._body())))
+                self.reply(200, fake.record_activity(path, self.headers, json.loads(self._body())))
             else:
-                self._json(404, {"error": "not found"})
+                self.reply(404, {"error": "not found"})
 
     return Handler

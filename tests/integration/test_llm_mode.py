@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -18,12 +18,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.answer import answer
 from assistant.llm import LangChainChatModel, build_chat_model
 from assistant.models import Conversation
+from tests.fake_http import FakeServiceHandler
 
 pytestmark = pytest.mark.slow
 QUESTION = "Hvor mye skal klima og miljø vektes når det brukes som tildelingskriterium?"
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
+class FakeOpenAI(FakeServiceHandler):
     """POST /v1/chat/completions answering with `server.reply` after `server.delay` seconds."""
 
     def do_POST(self):
@@ -48,15 +49,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.reply(200, payload)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import re
 import threading
 from dataclasses import replace
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from importlib import resources
 
 import pytest
@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from assistant.app import create_app
 from assistant.llm import build_chat_model
+from tests.fake_http import FakeServiceHandler
 
 
 def csp(response) -> dict[str, str]:
@@ -98,26 +99,13 @@ SECRET_KEY = "sk-test-0123456789-SECRETKEY"
 HASH_KEY = "hash-key-SECRET-987"
 
 
-class EchoingProvider(BaseHTTPRequestHandler):
+class EchoingProvider(FakeServiceHandler):
     """An OpenAI-compatible endpoint that rejects the key and echoes it (and the prompt) in its error."""
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        data = json.dumps(
-            {
-                "error": {
-                    "message": f"Incorrect API key provided: {self.headers['Authorization']} for {body[-300:]}"
-                }
-            }
-        ).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        message = f"Incorrect API key provided: {self.headers['Authorization']} for {body[-300:]}"
+        self.reply(401, {"error": {"message": message}})
 
 
 @pytest.fixture

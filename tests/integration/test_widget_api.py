@@ -100,7 +100,9 @@ def test_rate_limit_answers_429_with_retry_after(app_settings, deps):
             assert response.json()["error"]["code"] == "rate_limited"
             assert 1 <= int(response.headers["retry-after"]) <= 60
         assert client.get("/healthz").status_code == 200  # only the chat endpoints are limited
-    elsewhere = settings.model_copy(update={"database_url": settings.database_url.replace(".db", "-other.db")})
+    elsewhere = settings.model_copy(
+        update={"database_url": settings.database_url.replace(".db", "-other.db")}
+    )
     with TestClient(create_app(elsewhere, deps=deps)) as other:  # the limit is per shared database
         assert other.post("/v1/chat", json={"question": QUESTION}).status_code == 200
 
@@ -178,7 +180,10 @@ def test_rate_limit_is_shared_by_workers_on_one_database(ingested, deps, tmp_pat
         update={"database_url": f"sqlite:///{tmp_path / 'shared.db'}", "rate_limit_per_minute": 3}
     )
     question = {"question": "Hva er den nasjonale terskelverdien?"}
-    with TestClient(create_app(settings, deps=deps)) as first, TestClient(create_app(settings, deps=deps)) as second:
+    with (
+        TestClient(create_app(settings, deps=deps)) as first,
+        TestClient(create_app(settings, deps=deps)) as second,
+    ):
         statuses = [c.post("/v1/chat", json=question).status_code for c in (first, second, first, second)]
         assert statuses == [200, 200, 200, 429]
         limited = second.post("/v1/chat", json=question)

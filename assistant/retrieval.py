@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import numpy as np
-
 from assistant.config import Settings
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, QueryBatcher
 from assistant.lexical import Term
 from assistant.models import Chunk
 from assistant.store import Store
@@ -60,10 +58,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._embed_cached = lru_cache(maxsize=1024)(self._embed_one)
-
-    def _embed_one(self, text: str) -> np.ndarray:
-        return self.embedder.embed([text])[0]
+        self._embed_cached = lru_cache(maxsize=1024)(QueryBatcher(embedder).embed_one)
 
     def search(
         self,

@@ -67,7 +67,7 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> N
     raise RuntimeError("server did not become healthy")
 
 
-async def load(url: str, texts: list[str], clients: int, seconds: float) -> dict:
+async def load(url: str, texts: list[str], clients: int, seconds: float, unique: bool) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     counter = iter(range(10**9))
@@ -75,7 +75,10 @@ async def load(url: str, texts: list[str], clients: int, seconds: float) -> dict
 
     async def client(http: httpx.AsyncClient) -> None:
         while time.monotonic() < deadline:
-            question = texts[next(counter) % len(texts)]
+            n = next(counter)
+            question = texts[n % len(texts)]
+            if unique:  # a text never seen before: no query-embedding cache hit
+                question = f"{question} ({n})"
             started = time.perf_counter()
             try:
                 response = await http.post(url + "/v1/chat", json={"question": question})
@@ -110,7 +113,7 @@ def run_server(command: list[str], env: dict, url: str, texts: list[str], args) 
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_healthy(url, process)
-        return asyncio.run(load(url, texts, args.clients, args.seconds))
+        return asyncio.run(load(url, texts, args.clients, args.seconds, args.unique))
     finally:
         process.terminate()
         try:
@@ -130,6 +133,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--baseline-python", default=sys.executable)
     parser.add_argument("--out", default="http")
+    parser.add_argument(
+        "--unique", action="store_true", help="make every question a new text (no query-embedding cache hits)"
+    )
     args = parser.parse_args()
     texts = questions()
     env = {
@@ -184,6 +190,7 @@ def main() -> None:
         "clients": args.clients,
         "seconds": args.seconds,
         "questions": len(texts),
+        "unique_texts": args.unique,
         "assistant": assistant,
         "baseline_langchain": baseline,
         "throughput_ratio": round(assistant["requests_per_s"] / max(baseline["requests_per_s"], 1e-9), 2),

@@ -1,0 +1,62 @@
+"""QueryBatcher: concurrent questions share one encode call, each caller gets its own vector."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import HashEmbedder, QueryBatcher
+
+
+class SlowEmbedder:
+    """HashEmbedder that takes a while per call and records the batch sizes it was given."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.inner = HashEmbedder(dimension=64)
+        self.name, self.dimension = "slow", 64
+        self.calls: list[int] = []
+        self.fail_on = fail_on
+        self.threads: set[str] = set()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        self.threads.add(threading.current_thread().name)
+        time.sleep(0.05)
+        if self.fail_on in texts:
+            raise RuntimeError("model failed")
+        return self.inner.embed(texts)
+
+
+def test_concurrent_callers_share_batches_and_get_their_own_vectors():
+    embedder = SlowEmbedder()
+    batcher = QueryBatcher(embedder, max_batch=8)
+    texts = [f"spørsmål nummer {i} om miljøkrav" for i in range(24)]
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        vectors = list(pool.map(batcher.embed_one, texts))
+    expected = HashEmbedder(dimension=64).embed(texts)
+    for got, want in zip(vectors, expected, strict=True):
+        np.testing.assert_allclose(got, want)
+    assert sum(embedder.calls) == 24
+    assert max(embedder.calls) > 1, "no two questions were encoded together"
+    assert max(embedder.calls) <= 8
+    assert embedder.threads == {"query-embedder"}  # one thread owns the model
+
+
+def test_an_idle_batcher_encodes_a_single_question_at_once():
+    embedder = SlowEmbedder()
+    batcher = QueryBatcher(embedder)
+    vector = batcher.embed_one("terskelverdi")
+    np.testing.assert_allclose(vector, HashEmbedder(dimension=64).embed(["terskelverdi"])[0])
+    assert embedder.calls == [1]
+
+
+def test_an_error_reaches_the_callers_of_that_batch_and_the_batcher_keeps_working():
+    embedder = SlowEmbedder(fail_on="bad")
+    batcher = QueryBatcher(embedder)
+    with pytest.raises(RuntimeError, match="model failed"):
+        batcher.embed_one("bad")
+    assert batcher.embed_one("good").shape == (64,)

@@ -1,4 +1,5 @@
-"""Prometheus metrics for `/metrics`: HTTP requests and latency, answers and refusals, feedback.
+"""Prometheus metrics for `/metrics`: HTTP requests and latency; answers, refusals and answer latency by
+channel (counted once per turn by `assistant.channels.turn`, so Slack and Teams count like the web); feedback.
 
 The metric objects are module-level, as prometheus-client expects (registering one twice is an error, and
 tests build many apps in one process); defining them does no I/O. With several uvicorn workers,
@@ -33,13 +34,20 @@ ANSWERS = Counter("assistant_answers_total", "Answers given, by channel.", ["cha
 REFUSALS = Counter(
     "assistant_refusals_total", "Answers that refused (no support in the sources).", ["channel"]
 )
+ANSWER_LATENCY = Histogram(
+    "assistant_answer_duration_seconds",
+    "Time the answer core took for one question, by channel (any channel, not only HTTP routes).",
+    ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
 FEEDBACK = Counter(
     "assistant_feedback_total", "Feedback received, by channel and rating.", ["channel", "rating"]
 )
 
 
-def observe_answer(channel: str, refused: bool) -> None:
+def observe_answer(channel: str, refused: bool, seconds: float) -> None:
     ANSWERS.labels(channel).inc()
+    ANSWER_LATENCY.labels(channel).observe(seconds)
     if refused:
         REFUSALS.labels(channel).inc()
 

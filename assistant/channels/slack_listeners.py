@@ -15,6 +15,7 @@ from assistant.channels import slack_blocks as ui
 from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError
+from assistant.metrics import observe_feedback
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -165,6 +166,7 @@ class SlackHandlers:
             await _ephemeral(respond, "Du har allerede gitt tilbakemelding på dette svaret. Takk!")
             return
         await run_blocking(db.add_feedback, message_id, rating, None, channel="slack")
+        observe_feedback("slack", rating)
         thanks = "Takk for tilbakemeldingen!"
         if rating == "down":
             thanks += " Trenger du hjelp fra et menneske, trykk «Spør en veileder»."

@@ -26,7 +26,6 @@ from assistant.channels.limits import rate_limit
 from assistant.channels.turn import answer_and_log
 from assistant.channels.web import get_services
 from assistant.errors import AssistantError
-from assistant.metrics import observe_answer
 from assistant.models import WidgetChatRequest
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,6 @@ async def _events(services, body: WidgetChatRequest, question: str) -> AsyncIter
         log.exception("stream failed unexpectedly")
         yield sse("error", {"code": "internal_error", "message": INTERNAL[body.lang]})
         return
-    observe_answer("web", result.refused)
     for piece in pieces(result.answer):
         yield sse("delta", {"text": piece})
     yield sse("citations", {"citations": [c.model_dump() for c in result.citations]})

@@ -28,6 +28,7 @@ from assistant.channels.teams_auth import HTTP_TIMEOUT, BotToken, InboundVerifie
 from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import ChannelAuthError, ConfigError, InputError
+from assistant.metrics import observe_feedback
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -219,6 +220,7 @@ class TeamsBot:
                 await connector.reply(text=cards.FEEDBACK_REPEATED)
                 return
             await run_blocking(db.add_feedback, submit.message_id, submit.rating, None, channel=CHANNEL)
+            observe_feedback(CHANNEL, submit.rating)
             thanks = cards.FEEDBACK_THANKS + (cards.FEEDBACK_DOWN_HINT if submit.rating == "down" else "")
             await connector.reply(text=thanks)
             return

@@ -1,5 +1,7 @@
 """One question-and-answer turn, the same for every channel: load the conversation's earlier turns, ask the
-answer core, and log the question with its answer and latency. Channels render the result their own way."""
+answer core, log the question with its answer and latency, and count it in the Prometheus metrics (answers,
+refusals and answer latency by channel). Channels render the result their own way and count nothing
+themselves, so every channel is counted once and the same way."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer import answer
 from assistant.blocking import run_blocking
+from assistant.metrics import observe_answer
 from assistant.models import Answer
 
 if TYPE_CHECKING:
@@ -21,7 +24,7 @@ async def answer_and_log(
     history = await run_blocking(services.db.conversation, conversation_id)
     started = time.perf_counter()
     result = await answer(question, history, deps=services.deps)
-    latency_ms = int((time.perf_counter() - started) * 1000)
+    seconds = time.perf_counter() - started
     conversation_id, message_id = await run_blocking(
         services.db.record,
         conversation_id,
@@ -29,6 +32,7 @@ async def answer_and_log(
         result,
         channel=channel,
         region=region,
-        latency_ms=latency_ms,
+        latency_ms=int(seconds * 1000),
     )
+    observe_answer(channel, result.refused, seconds)
     return result, conversation_id, message_id

@@ -15,7 +15,7 @@ from assistant.blocking import run_blocking
 from assistant.channels.limits import rate_limit
 from assistant.channels.turn import answer_and_log
 from assistant.errors import StoreError
-from assistant.metrics import exposition, observe_answer, observe_feedback
+from assistant.metrics import exposition, observe_feedback
 from assistant.models import (
     ChatRequest,
     ChatResponse,
@@ -45,7 +45,6 @@ async def chat(body: ChatRequest, services: Services) -> ChatResponse:
     result, conversation_id, message_id = await answer_and_log(
         services, body.question, body.conversation_id, channel="api"
     )
-    observe_answer("api", result.refused)
     return ChatResponse(**result.model_dump(), conversation_id=conversation_id, message_id=message_id)
 
 

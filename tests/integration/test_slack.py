@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from metrics_support import channel_counts, raised_by
 from slack_fake import BOT_USER, TEAM, FakeSlack
 
 from assistant.app import create_app
@@ -196,6 +197,17 @@ def test_mention_is_acked_and_answered_in_a_thread_with_linked_sources_and_butto
     assert len(set(buttons.values())) == 1 and db.message_exists(message_id)
     stored = db.history(f"slack:{CHANNEL}:{event['ts']}")
     assert [m.id for m in stored] == [message_id] and stored[0].question == ANSWERED
+
+
+def test_slack_answer_is_counted_at_metrics_under_its_channel(slack, fake_slack):
+    before = channel_counts(slack, "slack")
+    answered_reply(slack, fake_slack)
+    counted = raised_by(before, channel_counts(slack, "slack"))
+    assert counted == {
+        "assistant_answers_total": 1,
+        "assistant_refusals_total": 0,
+        "assistant_answer_duration_seconds_count": 1,
+    }
 
 
 def test_follow_up_in_the_thread_uses_the_threads_earlier_turns(slack, fake_slack, deps, db):

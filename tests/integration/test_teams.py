@@ -15,6 +15,7 @@ from itertools import count
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from metrics_support import channel_counts, raised_by
 from teams_fake import FakeBotFramework, new_private_key
 
 from assistant.app import create_app
@@ -218,6 +219,18 @@ def test_out_of_scope_question_gets_an_honest_refusal_card_without_sources(teams
     _, card = answered(teams, fake, OUT_OF_SCOPE)
     assert "Kilder" not in texts(card)
     assert "Spør en veileder" in submits(card)
+
+
+def test_teams_answers_and_refusals_are_counted_at_metrics_under_their_channel(teams, fake):
+    before = channel_counts(teams, "teams")
+    answered(teams, fake)
+    answered(teams, fake, OUT_OF_SCOPE)
+    counted = raised_by(before, channel_counts(teams, "teams"))
+    assert counted == {
+        "assistant_answers_total": 2,
+        "assistant_refusals_total": 1,
+        "assistant_answer_duration_seconds_count": 2,
+    }
 
 
 def test_over_long_question_gets_a_polite_limit_message(teams, fake, teams_settings):

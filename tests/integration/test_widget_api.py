@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from metrics_support import channel_counts, raised_by
 from sqlalchemy import select
 
 from assistant.app import create_app
@@ -24,6 +25,16 @@ def message(client) -> dict:
 def rows(client, model):
     with client.app.state.services.db.session() as session:
         return list(session.scalars(select(model)))
+
+
+def test_api_and_widget_answers_are_each_counted_once_under_their_channel(client):
+    before = {channel: channel_counts(client, channel) for channel in ("api", "web")}
+    assert client.post("/v1/chat", json={"question": QUESTION}).status_code == 200
+    assert client.post("/v1/chat/stream", json={"question": QUESTION}).status_code == 200
+    for channel in ("api", "web"):
+        counted = raised_by(before[channel], channel_counts(client, channel))
+        assert counted["assistant_answers_total"] == 1, channel
+        assert counted["assistant_answer_duration_seconds_count"] == 1, channel
 
 
 def test_feedback_is_stored(client, message):

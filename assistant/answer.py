@@ -104,7 +104,7 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     if deps.chat_model is not None:
         composed = await _with_chat_model(deps.chat_model, question, hits, language)
     if composed is None:  # no chat model, or its answer could not be verified
-        composed = _extractive(terms, hits, language, deps.settings.answer_sentences)
+        composed = _extractive(question, terms, hits, language, deps.settings.answer_sentences)
     text, citations = composed
     if not citations:
         return refusal
@@ -155,9 +155,11 @@ def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
     return len(citations)
 
 
-def _extractive(terms: list[Term], hits: list[Hit], language: str, limit: int) -> tuple[str, list[Citation]]:
+def _extractive(
+    question: str, terms: list[Term], hits: list[Hit], language: str, limit: int
+) -> tuple[str, list[Citation]]:
     evidence = extractive.score_sentences(terms, hits)
-    chosen = extractive.select(evidence, limit)
+    chosen = extractive.select(evidence, limit, multi_part=extractive.is_multi_part(question))
     citations: list[Citation] = []
     parts = []
     for item in chosen:

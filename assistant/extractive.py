@@ -22,6 +22,15 @@ _ABBREVIATIONS = re.compile(
 EVIDENCE_CHUNKS = 5
 MIN_WORDS = 4
 RANK_BONUS = 0.15
+NEAR_TIE = 0.95  # sentences of the best chunk this close to the best score may start the passage
+PASSAGE_EXTRA = 3  # the passage may run this many sentences past the answer_sentences setting
+SUPPORT_FLOOR = 0.6  # a sentence from elsewhere must score this share of the best sentence
+MULTI_PART_FLOOR = 0.35  # … or this share when it answers another part of a multi-part question
+_SECOND_QUESTION = re.compile(
+    r"[,;]\s*(og|and)\s+(hva|hvem|hvor|hvordan|hvorfor|hvilk\w*|når|what|who|where|how|why|which|when)\b",
+    re.IGNORECASE,
+)
+_LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -75,30 +84,53 @@ def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
     return evidence
 
 
-def select(evidence: list[Evidence], limit: int, *, max_chars: int = 480) -> list[Evidence]:
-    """The best sentence with the sentences that follow it in its chunk (they usually carry the reason,
-    the names or the numbers), then sentences from other chunks that cover question terms not yet covered.
+def is_multi_part(question: str) -> bool:
+    """A question that asks two things ("…, og når gjaldt den?") or lists what it wants ("…: a, b og c")."""
+    return bool(_SECOND_QUESTION.search(question) or _LISTED_PARTS.search(question))
+
+
+def select(
+    evidence: list[Evidence], limit: int, *, multi_part: bool = False, max_chars: int = 480
+) -> list[Evidence]:
+    """The best passage, then sentences from elsewhere that cover question terms not yet covered.
+
+    The passage starts at the first sentence of the best chunk that scores nearly as well as the best one
+    (so it reads in document order) and continues with the sentences that follow it (they usually carry the
+    reason, the names, the numbers or the rest of a list). For a multi-part question, a sentence that covers
+    a part the passage left out counts at a lower score.
     """
     if not evidence:
         return []
-    anchor = evidence[0]
-    chosen = [anchor]
-    sentences = split_sentences(anchor.hit.chunk.text)
-    following = sentences[sentences.index(anchor.sentence) + 1 :] if anchor.sentence in sentences else []
-    by_text = {e.sentence: e for e in evidence if e.hit is anchor.hit}
-    length = len(anchor.sentence)
-    for sentence in following:
+    best = evidence[0]
+    sentences = split_sentences(best.hit.chunk.text)
+    by_text = {e.sentence: e for e in evidence if e.hit is best.hit}
+    start = next(
+        (
+            i
+            for i, sentence in enumerate(sentences)
+            if sentence in by_text and by_text[sentence].score >= best.score * NEAR_TIE
+        ),
+        None,
+    )
+    chosen = [by_text[sentences[start]]] if start is not None else [best]
+    length = len(chosen[0].sentence)
+    for sentence in sentences[start + 1 :] if start is not None else []:
         item = by_text.get(sentence)
-        if item is None or len(chosen) >= limit + 1 or length + len(sentence) > max_chars:
+        if item is None or len(chosen) >= limit + PASSAGE_EXTRA or length + len(sentence) > max_chars:
             break
         chosen.append(item)
         length += len(sentence)
+    if best not in chosen:  # the passage ran out of room before the best sentence: lead with it instead
+        chosen = [best]
     covered = set().union(*(e.covered for e in chosen))
+    floor = best.score * (MULTI_PART_FLOOR if multi_part else SUPPORT_FLOOR)
+    supporting = 0
     for item in evidence[1:]:
-        if len(chosen) >= limit + 1:
+        if supporting >= max(1, limit - 1):
             break
-        if item in chosen or item.score < anchor.score * 0.6 or not (item.covered - covered):
+        if item in chosen or item.score < floor or not (item.covered - covered):
             continue
         chosen.append(item)
         covered |= item.covered
+        supporting += 1
     return chosen

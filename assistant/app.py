@@ -130,6 +130,11 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    if not settings.user_hash_key and (settings.slack_bot_token or settings.microsoft_app_id):
+        log.warning(
+            "ASSISTANT_USER_HASH_KEY is not set: Slack and Teams user ids in the question log are hashed "
+            "without a secret, so anyone with the log could test which user asked. Set it in production."
+        )
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.channels import slack
 

@@ -134,7 +134,8 @@ class Settings(BaseSettings):
     )
     user_hash_key: str = Field(
         "",
-        description="Secret mixed into hashed user identifiers in the question log (set it in production).",
+        description="Secret key of the HMAC-SHA256 that stores Slack/Teams user ids in the question log "
+        "(set it in production).",
     )
     staff_session_hours: int = Field(12, description="How long a staff login lasts.")
     cluster_distance: float = Field(

@@ -41,10 +41,17 @@ class SlackHandlers:
     # ---- the one path to the core --------------------------------------------------------------------
 
     async def reply_to(
-        self, text: str | None, *, channel: str, thread: str, show_question: bool = False
+        self,
+        text: str | None,
+        *,
+        channel: str,
+        thread: str,
+        user: str | None = None,
+        show_question: bool = False,
     ) -> tuple[str, list[dict]]:
-        """(fallback text, blocks) answering a Slack message; stores the question and answer.
-        `show_question` repeats the question above the answer where the user's message is not visible."""
+        """(fallback text, blocks) answering a Slack message; stores the question and answer, and the
+        asker's Slack user id as a keyed hash. `show_question` repeats the question above the answer where
+        the user's message is not visible."""
         question = ui.question_from_slack(text)
         if not question:
             return ui.HELP_TEXT, ui.help_blocks()
@@ -57,6 +64,7 @@ class SlackHandlers:
                 conversation_key,
                 channel="slack",
                 region=self.settings.slack_region_by_channel.get(channel),
+                user=user,
             )
         except InputError as exc:
             if exc.code == "question_too_long":
@@ -79,10 +87,17 @@ class SlackHandlers:
         return ui.ERROR_TEXT, []
 
     async def post_reply(
-        self, client: AsyncWebClient, text: str | None, *, channel: str, thread: str, thread_ts: str | None
+        self,
+        client: AsyncWebClient,
+        text: str | None,
+        *,
+        channel: str,
+        thread: str,
+        thread_ts: str | None,
+        user: str | None,
     ) -> None:
         """Answer and post into `channel`, in `thread_ts` when given."""
-        fallback, blocks = await self.safe_reply(text, channel=channel, thread=thread)
+        fallback, blocks = await self.safe_reply(text, channel=channel, thread=thread, user=user)
         await client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -111,7 +126,12 @@ class SlackHandlers:
         thread_ts = event.get("thread_ts") or event["ts"]
         channel = event["channel"]
         await self.post_reply(
-            client, event.get("text"), channel=channel, thread=thread_ts, thread_ts=thread_ts
+            client,
+            event.get("text"),
+            channel=channel,
+            thread=thread_ts,
+            thread_ts=thread_ts,
+            user=event.get("user"),
         )
 
     async def on_message(self, event: dict, client: AsyncWebClient) -> None:
@@ -119,7 +139,12 @@ class SlackHandlers:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         await self.post_reply(
-            client, event.get("text"), channel=event["channel"], thread="im", thread_ts=None
+            client,
+            event.get("text"),
+            channel=event["channel"],
+            thread="im",
+            thread_ts=None,
+            user=event.get("user"),
         )
 
     async def assistant_thread_started(self, say: Callable, set_suggested_prompts: Callable) -> None:
@@ -138,7 +163,12 @@ class SlackHandlers:
             log.debug("assistant status not set: %s", exc.response.get("error"))
         thread_ts = payload["thread_ts"]
         await self.post_reply(
-            client, payload.get("text"), channel=payload["channel"], thread=thread_ts, thread_ts=thread_ts
+            client,
+            payload.get("text"),
+            channel=payload["channel"],
+            thread=thread_ts,
+            thread_ts=thread_ts,
+            user=payload.get("user"),
         )
 
     # ---- slash command -------------------------------------------------------------------------------
@@ -148,7 +178,11 @@ class SlackHandlers:
         await ack()
         thread = f"cmd-{command.get('user_id', 'unknown')}"
         fallback, blocks = await self.safe_reply(
-            command.get("text"), channel=command["channel_id"], thread=thread, show_question=True
+            command.get("text"),
+            channel=command["channel_id"],
+            thread=thread,
+            user=command.get("user_id"),
+            show_question=True,
         )
         await respond(text=fallback, blocks=blocks or None, response_type="ephemeral")
 

@@ -68,6 +68,12 @@ def conversation_key(activity: dict) -> str:
     return f"{CHANNEL}:{hashlib.sha256(raw.encode()).hexdigest()[:48]}"
 
 
+def user_id(activity: dict) -> str | None:
+    """Who sent the activity: the AAD object id (stable across chats and bots), else the channel's user id."""
+    sender = activity.get("from") or {}
+    return str(sender.get("aadObjectId") or sender.get("id") or "") or None
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
 
@@ -190,7 +196,9 @@ class TeamsBot:
         services = self.services()
         key = conversation_key(activity)
         try:
-            result, _, message_id = await answer_and_log(services, question, key, channel=CHANNEL)
+            result, _, message_id = await answer_and_log(
+                services, question, key, channel=CHANNEL, user=user_id(activity)
+            )
         except InputError as exc:
             await connector.reply(text=exc.message)
             return
@@ -213,7 +221,7 @@ class TeamsBot:
             await connector.reply(text=cards.UNKNOWN_ANSWER)
             return
         sender = activity.get("from") or {}
-        user = str(sender.get("aadObjectId") or sender.get("id") or "")
+        user = user_id(activity) or ""
         once = f"teams:{submit.action}:{_digest(submit.message_id, user)}"
         if submit.action == cards.FEEDBACK:
             if not await run_blocking(db.first_time, once):

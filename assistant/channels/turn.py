@@ -18,9 +18,16 @@ if TYPE_CHECKING:
 
 
 async def answer_and_log(
-    services: Services, question: str, conversation_id: str | None, *, channel: str, region: str | None = None
+    services: Services,
+    question: str,
+    conversation_id: str | None,
+    *,
+    channel: str,
+    region: str | None = None,
+    user: str | None = None,
 ) -> tuple[Answer, str, str]:
-    """The core's answer, and the (conversation_id, message_id) it was logged under."""
+    """The core's answer, and the (conversation_id, message_id) it was logged under. `user` is the
+    channel's own user id (Slack user, Teams AAD object id); the log stores only its keyed hash."""
     history = await run_blocking(services.db.conversation, conversation_id)
     started = time.perf_counter()
     result = await answer(question, history, deps=services.deps)
@@ -33,6 +40,7 @@ async def answer_and_log(
         channel=channel,
         region=region,
         latency_ms=int(seconds * 1000),
+        user=user,
     )
     observe_answer(channel, result.refused, seconds)
     return result, conversation_id, message_id

@@ -160,10 +160,12 @@ class Overview:
     down_rate: list[float]
     by_region: Counter
     by_channel: Counter
+    users_by_channel: Counter  # distinct hashed users; the widget and the API send no user id
 
 
 def overview(log: list[LogEntry], *, days: int, today: date) -> Overview:
-    """Questions per day, refusal and 👎 rates per day, and totals by region and channel."""
+    """Questions per day, refusal and 👎 rates per day, totals by region and channel, and distinct users
+    by channel (counted by their hashed ids)."""
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     asked, refused, down = Counter(), Counter(), Counter()
     for entry in log:
@@ -179,6 +181,9 @@ def overview(log: list[LogEntry], *, days: int, today: date) -> Overview:
         down_rate=[down[d] / asked[d] if asked[d] else 0.0 for d in span],
         by_region=Counter(e.region or "—" for e in in_span),
         by_channel=Counter(e.channel for e in in_span),
+        users_by_channel=Counter(
+            channel for channel, _ in {(e.channel, e.user_hash) for e in in_span if e.user_hash}
+        ),
     )
 
 

@@ -9,7 +9,9 @@ import hashlib
 import hmac
 import json
 import re
+import sqlite3
 import time
+from contextlib import closing
 from itertools import count
 from urllib.parse import urlencode
 
@@ -24,6 +26,7 @@ from assistant.db import Database, EscalationRow, FeedbackRow
 pytestmark = pytest.mark.slow  # the real embedding model answers
 
 SECRET = "test-signing-secret"
+HASH_KEY = "test-user-hash-key"
 CHANNEL = "CVEST0001"
 OTHER_CHANNEL = "COTHER001"
 USER = "UBUYER001"
@@ -48,6 +51,7 @@ def slack_settings(app_settings, fake_slack):
             "slack_region_by_channel": {CHANNEL: "vest"},
             "slack_staff_channels": {"vest": "CSTAFFVEST"},
             "slack_default_staff_channel": "CSTAFFALL",
+            "user_hash_key": HASH_KEY,
         }
     )
 
@@ -208,6 +212,24 @@ def test_slack_answer_is_counted_at_metrics_under_its_channel(slack, fake_slack)
         "assistant_refusals_total": 0,
         "assistant_answer_duration_seconds_count": 1,
     }
+
+
+def test_the_log_holds_the_askers_keyed_user_hash_and_never_the_raw_slack_user_id(
+    slack, fake_slack, slack_settings, db
+):
+    event, _ = answered_reply(slack, fake_slack)
+    (row,) = db.history(f"slack:{CHANNEL}:{event['ts']}")
+    expected = hmac.new(HASH_KEY.encode(), USER.encode(), hashlib.sha256).hexdigest()
+    assert row.user_hash == expected
+    with closing(sqlite3.connect(slack_settings.sqlalchemy_url.removeprefix("sqlite:///"))) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert expected in dump and USER not in dump  # nowhere in any table
+
+    form = {"command": "/innkjop", "text": ANSWERED, "team_id": TEAM, "channel_id": CHANNEL, "user_id": USER}
+    assert post_form(slack, {**form, "response_url": fake_slack.response_url("cmd")}).status_code == 200
+    wait_response(fake_slack, "cmd")
+    (private,) = db.history(f"slack:{CHANNEL}:cmd-{USER}")
+    assert private.user_hash == expected  # one buyer, one hash, whichever way they asked
 
 
 def test_follow_up_in_the_thread_uses_the_threads_earlier_turns(slack, fake_slack, deps, db):

@@ -228,15 +228,25 @@ def test_csv_exports_apply_filters_and_neutralise_formulas(app):
 
 
 def test_overview_and_clusters_render_for_staff(app):
+    from assistant.models import Answer
+
     for question in (
         "Hvor mye skal klima og miljø vektes?",
         "Hvor mye må klima og miljø vektes?",
         UNANSWERED,
     ):
         ask_in_widget(app, question, "vestland")
+    db = app.app.state.services.db
+    for n, user in enumerate(("UKARI", "UOLA", "UKARI")):
+        answer = Answer(answer="-", refused=False, confidence=0.9)
+        db.record(
+            f"slack:C1:17000000{n}.0", f"Spørsmål {n}?", answer, channel="slack", region="vestland", user=user
+        )
     log_in(app, "vest")
     overview = app.get("/staff")
     assert overview.status_code == 200 and overview.text.count("<svg") == 2
+    assert "<td>slack</td><td>3</td><td>2</td>" in overview.text  # questions, distinct (hashed) users
+    assert "<td>web</td><td>3</td><td>–</td>" in overview.text
     clusters = app.get("/staff/clusters")
     assert clusters.status_code == 200
     assert re.search(r"vektes\?</strong> — 2 spørsmål", clusters.text), clusters.text

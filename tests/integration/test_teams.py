@@ -6,10 +6,14 @@ records every activity the bot sends. Activities are handled after the 202, so t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
+import sqlite3
 import time
+from contextlib import closing
 from itertools import count
 
 import jwt
@@ -30,6 +34,7 @@ USER = {"id": "29:1-user-kari", "name": "Kari Innkjøper", "aadObjectId": "aad-k
 OTHER_USER = {"id": "29:1-user-ola", "name": "Ola Nordmann", "aadObjectId": "aad-ola"}
 ANSWERED = "Når lanserte regjeringen handlingsplanen for miljø- og samfunnsansvar i offentlige anskaffelser?"
 OUT_OF_SCOPE = "Hvor mange mål scoret Rosenborg i 1995?"
+HASH_KEY = "test-user-hash-key"
 _ids = count(1)
 
 
@@ -48,6 +53,7 @@ def teams_settings(app_settings, fake):
             "microsoft_app_password": PASSWORD,
             "teams_openid_url": fake.openid_url,
             "teams_token_url": fake.token_url,
+            "user_hash_key": HASH_KEY,
         }
     )
 
@@ -231,6 +237,24 @@ def test_teams_answers_and_refusals_are_counted_at_metrics_under_their_channel(t
         "assistant_refusals_total": 1,
         "assistant_answer_duration_seconds_count": 2,
     }
+
+
+def test_the_log_holds_the_askers_keyed_user_hash_and_never_the_raw_teams_ids(
+    teams, fake, db, teams_settings
+):
+    question, _ = answered(teams, fake)
+    (row,) = db.history(conversation_key(question))
+    expected = hmac.new(HASH_KEY.encode(), USER["aadObjectId"].encode(), hashlib.sha256).hexdigest()
+    assert row.user_hash == expected
+    with closing(sqlite3.connect(teams_settings.sqlalchemy_url.removeprefix("sqlite:///"))) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert expected in dump
+    assert USER["aadObjectId"] not in dump and USER["id"] not in dump and USER["name"] not in dump
+
+    guest = {"id": "29:1-guest-without-aad", "name": "Gjest"}  # no AAD object id: the channel's user id
+    other, _ = answered(teams, fake, conversation={"id": "a:1personal-chat-guest"}, **{"from": guest})
+    (row,) = db.history(conversation_key(other))
+    assert row.user_hash == hmac.new(HASH_KEY.encode(), guest["id"].encode(), hashlib.sha256).hexdigest()
 
 
 def test_over_long_question_gets_a_polite_limit_message(teams, fake, teams_settings):

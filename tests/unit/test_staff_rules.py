@@ -115,6 +115,19 @@ def test_overview_counts_per_day_and_rates():
     assert figures.refusal_rate[-1] == pytest.approx(1 / 3)
     assert figures.down_rate[-1] == pytest.approx(1 / 3)
     assert figures.by_channel == {"web": 4}
+    assert figures.users_by_channel == {}  # the widget sends no user id
+
+
+def test_overview_counts_distinct_hashed_users_per_channel():
+    def asked(channel: str, user_hash: str | None, days_ago: int = 0) -> LogEntry:
+        e = entry(f"{channel}-{user_hash}-{days_ago}", days_ago=days_ago)
+        e.channel, e.user_hash = channel, user_hash
+        return e
+
+    log = [asked("slack", "h1"), asked("slack", "h1"), asked("slack", "h2"), asked("teams", "h1")]
+    log += [asked("web", None), asked("slack", "h3", days_ago=10)]  # no id; outside the span
+    figures = overview(log, days=3, today=TODAY)
+    assert figures.users_by_channel == {"slack": 2, "teams": 1}
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():

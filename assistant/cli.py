@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -187,32 +189,70 @@ def cmd_serve(args, settings: Settings) -> int:
     ensure_ingested(settings)
     host, port = args.host or settings.host, args.port or settings.port
     workers = args.workers or settings.workers
+    deps = _preflight(settings, build_deps=workers <= 1)
     configure_logging(settings.log_level, settings.log_format)
     err.print(f"Serving on http://{host}:{port} with {workers} worker(s)  (API docs: /docs)")
     options = {"host": host, "port": port, "log_config": None, "access_log": False}
     if workers <= 1:
         from assistant.app import create_app
 
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, deps=deps), **options)
         return 0
-    _prepare_worker_environment(settings)
-    from assistant.db import Database
-
-    Database(settings.sqlalchemy_url).create_all()  # once here, so the workers do not race to create it
-    uvicorn.run("assistant.app:app_from_env", factory=True, workers=workers, **options)
+    with _worker_environment(settings):
+        uvicorn.run("assistant.app:app_from_env", factory=True, workers=workers, **options)
     return 0
 
 
-def _prepare_worker_environment(settings: Settings) -> None:
+def _preflight(settings: Settings, *, build_deps: bool):
+    """Open the database and the store before uvicorn starts, so an unusable data directory (read-only,
+    missing store) is one clear line and exit 2 instead of a traceback from the app's lifespan.
+    Returns the deps for a single-worker server to reuse (workers build their own)."""
+    import os
+
+    from assistant.db import Database
+    from assistant.errors import StoreError
+    from assistant.store import open_store
+
+    data_dir = settings.data_dir
+    if not settings.database_url and data_dir.exists() and not os.access(data_dir, os.W_OK):
+        raise StoreError(  # SQLite writes the question log and its journal files there
+            f"cannot write to the data directory {data_dir}: Permission denied (the question log "
+            "assistant.db is written there; make it writable, or set DATABASE_URL)"
+        )
+    database = Database(settings.sqlalchemy_url)
+    try:
+        database.create_all()  # once here, so several workers do not race to create it
+    finally:
+        database.engine.dispose()
+    if build_deps:
+        from assistant.answer import build_deps as build
+
+        return build(settings)
+    open_store(settings).ping()
+    return None
+
+
+@contextmanager
+def _worker_environment(settings: Settings) -> Iterator[None]:
     """Workers are new processes that read their settings from the environment (the one place we write
     it): pass on a `--data-dir` given on the command line, and a fresh directory where every worker keeps
-    its Prometheus counters so `/metrics` can add them up."""
+    its Prometheus counters so `/metrics` can add them up. That directory is removed when the server
+    stops (a SIGKILL still leaves it behind: nothing can run then)."""
     import os
+    import shutil
     import tempfile
 
     os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir)
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assistant-metrics-")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the operator's own directory: theirs to manage
+        yield
+        return
+    metrics_dir = tempfile.mkdtemp(prefix="assistant-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def cmd_ingest(args, settings: Settings) -> int:

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
+CHROMA_FILE = "chroma.sqlite3"
 
 
 @dataclass
@@ -104,11 +106,53 @@ def open_collection(settings: Settings, name: str | None = None):
                 settings=chroma_settings,
             )
         else:
-            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            _require_writable(settings.chroma_path)
             client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
         return client.get_or_create_collection(name or settings.collection, metadata={"hnsw:space": "cosine"})
+    except StoreError:
+        raise
     except Exception as exc:  # chromadb raises many unrelated types for an unreachable or broken store
         raise StoreError(f"Cannot open the vector store: {exc}") from exc
+
+
+def _require_writable(directory: Path) -> None:
+    """Refuse a read-only vector store directory with a clear message: Chroma's embedded store opens its
+    SQLite file for writing even to answer, and would otherwise fail with "attempt to write a readonly
+    database" (or later, half-way through an ingest)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # read-only parent, no permission, a file in the way
+        problem = exc.strerror or str(exc)
+    else:
+        paths = (directory, directory / CHROMA_FILE)
+        problem = "Permission denied" if any(p.exists() and not os.access(p, os.W_OK) for p in paths) else ""
+    if problem:
+        raise StoreError(
+            f"cannot write to the vector store directory {directory}: {problem} (the embedded store needs "
+            "write access even to answer; make it writable, or use a Chroma server with CHROMA_URL)"
+        )
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _forget_local_chroma(directory: Path) -> None:
+    """Make the next client on this path open the files on disk again. Chroma keeps one system per path for
+    the whole process (refcounted by clients), and that one still holds the deleted or replaced files open."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_refcount.pop(str(directory), None)
+    system = SharedSystemClient._identifier_to_system.pop(str(directory), None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # its files are gone; nothing left to release cleanly
+            log.debug("stopping the replaced Chroma system failed", exc_info=True)
 
 
 class Store:
@@ -118,6 +162,8 @@ class Store:
         self.settings = settings
         self.index_dir = settings.index_path
         self.collection = open_collection(settings)
+        self._chroma_identity = _file_identity(settings.chroma_path / CHROMA_FILE)
+        self._reopen_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._pointer_mtime: float | None = None
 
@@ -129,8 +175,11 @@ class Store:
         try:
             mtime = pointer.stat().st_mtime_ns
         except FileNotFoundError:
-            if self._snapshot is None:
-                self._snapshot = Snapshot.empty()
+            if self._snapshot is not None and self._snapshot.generation:  # it was there: deleted under us
+                raise StoreError(
+                    f"The published index in {self.index_dir} is missing; restore it or run `ingest`."
+                ) from None
+            self._snapshot = Snapshot.empty()  # never ingested
             return self._snapshot
         if self._snapshot is None or mtime != self._pointer_mtime:
             self._snapshot = self._load(pointer.read_text(encoding="utf-8").strip())
@@ -149,10 +198,34 @@ class Store:
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
         return Snapshot(generation, chunks, documents, lexical)
 
+    def vectors(self):
+        """The Chroma collection, checked against the directory on disk each time (one `stat`): deleted →
+        StoreError; replaced (restored from a backup, rebuilt by `ingest`) → reopened, so a running server
+        recovers without a restart instead of answering from deleted files it still holds open."""
+        if self.settings.chroma_url:  # a server: nothing on local disk to check
+            return self.collection
+        directory = self.settings.chroma_path
+        identity = _file_identity(directory / CHROMA_FILE)
+        if identity is None:
+            raise StoreError(
+                f"The vector store directory {directory} is missing; restore it or run `ingest`."
+            )
+        if identity != self._chroma_identity:
+            with self._reopen_lock:
+                if identity != self._chroma_identity:
+                    log.warning(
+                        "vector store directory replaced; reopening it", extra={"path": str(directory)}
+                    )
+                    _forget_local_chroma(directory)
+                    self.collection = open_collection(self.settings)
+                    self._chroma_identity = identity
+        return self.collection
+
     def ping(self) -> None:
         """Raise StoreError unless the vectors and the published index can be read (readiness probe)."""
+        collection = self.vectors()
         try:
-            self.collection.count()
+            collection.count()
         except Exception as exc:
             raise StoreError(f"The vector store cannot be reached: {exc}") from exc
         self.snapshot()
@@ -162,10 +235,11 @@ class Store:
         snapshot = self.snapshot()
         if not snapshot.chunks:
             return []
+        collection = self.vectors()
         try:
             # Over-fetch a little: vectors not in the published generation are skipped. Chroma returns
             # fewer results when it holds fewer vectors, so no count() round trip is needed per query.
-            result = self.collection.query(
+            result = collection.query(
                 query_embeddings=[vector.tolist()], n_results=k + 16, include=["distances"]
             )
         except Exception as exc:
@@ -199,6 +273,15 @@ class Store:
 
     def publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
         """Write a complete new generation and switch readers to it atomically; returns its name."""
+        try:
+            return self._publish(chunks, documents, texts_for_bm25)
+        except OSError as exc:  # read-only or full disk: the previous generation stays published
+            raise StoreError(
+                f"cannot write the index to {self.index_dir}: {exc.strerror or exc}; the previous index "
+                "is still the live one"
+            ) from exc
+
+    def _publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = f"gen-{uuid.uuid4().hex[:12]}"
         staging = self.index_dir / f".{generation}.tmp"

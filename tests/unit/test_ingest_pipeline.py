@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.errors import StoreError
 from assistant.lexical import LexicalIndex
 from assistant.store import Store
 from ingest.cli import main as ingest_main
@@ -126,7 +127,7 @@ def test_crash_while_publishing_keeps_previous_index(settings, corpus, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(LexicalIndex, "save", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match=r"cannot write the index to .*: disk full"):
         run(settings, [corpus])
     monkeypatch.undo()
     assert live_texts(settings) == before

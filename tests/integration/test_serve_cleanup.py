@@ -1,0 +1,45 @@
+"""`assistant serve --workers N` leaves nothing behind in the temp directory.
+
+With several workers the server gives them a fresh `assistant-metrics-*` directory for their Prometheus
+counters (`PROMETHEUS_MULTIPROC_DIR`). It used to stay in /tmp after every run; now it is removed when the
+server stops (SIGTERM, as systemd, Docker and the test helpers stop it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import httpx
+
+from tests.conftest import CORPUS
+from tests.integration.scale_out_support import Process, free_port
+
+
+def test_serve_with_workers_removes_its_metrics_directory_when_stopped(tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    drop = ("ASSISTANT_", "CHROMA_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)} | {
+        "TMPDIR": str(temp),  # tempfile.mkdtemp() uses it: the test sees exactly what this server made
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_EMBEDDING_MODEL": "fake",
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(CORPUS)]),
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    port = free_port()
+    command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
+    command += ["serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+    server = Process(command, env, tmp_path / "serve.log", f"http://127.0.0.1:{port}/readyz")
+    try:
+        server.start(timeout=120)
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30)
+        assert metrics.status_code == 200 and "assistant_http_requests_total" in metrics.text
+        in_use = list(temp.glob("assistant-metrics-*"))
+        assert len(in_use) == 1 and any(in_use[0].iterdir())  # the workers' counter files
+    finally:
+        server.stop()
+    assert server.process is not None and server.process.returncode == 0  # a clean stop, not a kill
+    assert list(temp.glob("assistant-metrics-*")) == []

@@ -3,7 +3,9 @@ processed channel events. SQLite under data_dir by default, PostgreSQL when `DAT
 The schema is owned by the Alembic migrations in `assistant/migrations` (`create_all` upgrades to head).
 
 `messages` is the question log of every channel: time, channel, region, hashed user id, question, answer,
-citations, refused, confidence, latency, and the staff review status (open / answered / closed).
+citations, refused, confidence, latency, and the staff review status (open / answered / closed). For Teams
+it also keeps the channel reference (service URL, conversation and activity id, the bot's account) that a
+staff answer needs to reach the buyer later; never the user's own id.
 
 Owns persistence only; channels call these functions and never write SQL themselves.
 """
@@ -74,6 +76,8 @@ class MessageRow(Base):
     user_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     review_status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     verified_answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # staff's answer
+    # How the channel reaches the asker again (Teams: serviceUrl, conversation id, activity id, bot).
+    channel_reference: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class FeedbackRow(Base):
@@ -183,9 +187,10 @@ class Database:
         region: str | None = None,
         latency_ms: int = 0,
         user: str | None = None,
+        channel_reference: dict | None = None,
     ) -> tuple[str, str]:
         """Log one question and its answer; returns (conversation_id, message_id). `user` (a channel's
-        user id) is stored only as a keyed hash; `region` as its region id."""
+        user id) is stored only as a keyed hash; `region` as its region id; `channel_reference` as given."""
         conversation_id = conversation_id or new_id()
         message_id = new_id()
         region = region_id(region)
@@ -206,6 +211,7 @@ class Database:
                         channel=channel,
                         region=region,
                         user_hash=self.hash_user(user),
+                        channel_reference=channel_reference,
                     )
                 )
         except SQLAlchemyError as exc:

@@ -6,6 +6,8 @@ background task, because the Connector expects a response within seconds and an 
 Replies go back to the activity's `serviceUrl`: a `typing` activity, then the answer as an Adaptive Card
 in reply to the question (`teams_cards`). Card submits are stored as feedback / escalations; the bot
 being added to a conversation gets a welcome card. Conversation memory is per Teams conversation id.
+Each logged question keeps its conversation reference (`conversation_reference`), so a staff answer can be
+sent later as a proactive card in reply to it (`TeamsBot.tell`, with the same cached bot token).
 
 Nothing here decides what an answer says; parsing and rendering only.
 """
@@ -45,6 +47,7 @@ _KEY_LIMIT = 64  # conversations.id is VARCHAR(64)
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add `POST /api/messages`. With `teams_auth_disabled` (Emulator only) tokens are not checked."""
     bot = TeamsBot(settings, lambda: app.state.services)
+    app.state.teams_bot = bot  # staff answers reach Teams buyers through it (`assistant.staff.verified`)
     if settings.teams_auth_disabled:
         log.warning(
             "Teams JWT verification is OFF (ASSISTANT_TEAMS_AUTH_DISABLED): anyone can post activities to "
@@ -68,6 +71,18 @@ def conversation_key(activity: dict) -> str:
     return f"{CHANNEL}:{hashlib.sha256(raw.encode()).hexdigest()[:48]}"
 
 
+def conversation_reference(activity: dict) -> dict:
+    """What a later, proactive message into this conversation needs, threaded under this activity. No user
+    id: the Connector only needs the conversation, and the bot's own account as the sender."""
+    bot = activity.get("recipient") or {}
+    return {
+        "service_url": str(activity["serviceUrl"]),
+        "conversation_id": str(activity["conversation"]["id"]),
+        "activity_id": activity.get("id"),
+        "bot": {"id": bot.get("id"), "name": bot.get("name")},
+    }
+
+
 def user_id(activity: dict) -> str | None:
     """Who sent the activity: the AAD object id (stable across chats and bots), else the channel's user id."""
     sender = activity.get("from") or {}
@@ -88,6 +103,17 @@ class Connector:
         conversation_id = quote(str(activity["conversation"]["id"]), safe="")
         self.base = f"{str(activity['serviceUrl']).rstrip('/')}/v3/conversations/{conversation_id}/activities"
 
+    @classmethod
+    def for_reference(cls, http: httpx.AsyncClient, token: BotToken, reference: dict) -> Connector:
+        """A connector into a logged question's conversation, replying to that question (proactively)."""
+        activity = {
+            "serviceUrl": reference["service_url"],
+            "conversation": {"id": reference["conversation_id"]},
+            "id": reference.get("activity_id"),
+            "recipient": reference.get("bot"),
+        }
+        return cls(http, token, activity)
+
     def _outgoing(self, kind: str, **fields) -> dict:
         inbound = self.inbound
         outgoing = {
@@ -99,26 +125,27 @@ class Connector:
         }
         if inbound.get("locale"):
             outgoing["locale"] = inbound["locale"]
-        return outgoing
+        return {key: value for key, value in outgoing.items() if value is not None}
 
-    async def reply(self, kind: str = "message", **fields) -> None:
-        """In reply to the inbound activity (threaded under it in Teams channels)."""
+    async def reply(self, kind: str = "message", **fields) -> bool:
+        """In reply to the inbound activity (threaded under it in Teams channels); False if refused."""
         activity_id = self.inbound.get("id")
         if not activity_id:
-            await self.send(kind, **fields)
-            return
+            return await self.send(kind, **fields)
         url = f"{self.base}/{quote(str(activity_id), safe='')}"
-        await self._post(url, self._outgoing(kind, replyToId=activity_id, **fields))
+        return await self._post(url, self._outgoing(kind, replyToId=activity_id, **fields))
 
-    async def send(self, kind: str = "message", **fields) -> None:
-        """A new activity in the conversation (not a reply)."""
-        await self._post(self.base, self._outgoing(kind, **fields))
+    async def send(self, kind: str = "message", **fields) -> bool:
+        """A new activity in the conversation (not a reply); False if refused."""
+        return await self._post(self.base, self._outgoing(kind, **fields))
 
-    async def _post(self, url: str, payload: dict) -> None:
+    async def _post(self, url: str, payload: dict) -> bool:
         headers = await self.token.headers(self.http)
         response = await self.http.post(url, json=payload, headers=headers)
         if response.status_code >= 300:
             log.warning("Bot Connector refused a %s activity: HTTP %s", payload["type"], response.status_code)
+            return False
+        return True
 
 
 class TeamsBot:
@@ -197,7 +224,12 @@ class TeamsBot:
         key = conversation_key(activity)
         try:
             result, _, message_id = await answer_and_log(
-                services, question, key, channel=CHANNEL, user=user_id(activity)
+                services,
+                question,
+                key,
+                channel=CHANNEL,
+                user=user_id(activity),
+                channel_reference=conversation_reference(activity),
             )
         except InputError as exc:
             await connector.reply(text=exc.message)
@@ -207,6 +239,12 @@ class TeamsBot:
             await connector.reply(text=cards.ERROR_TEXT)
             return
         await connector.reply(attachments=[cards.answer_card(result, message_id)])
+
+    async def tell(self, reference: dict, **fields) -> bool:
+        """A proactive activity into a logged question's conversation, in reply to that question (staff
+        answers). Raises on network or token errors; False if the Connector refused it."""
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+            return await Connector.for_reference(http, self.token, reference).reply(**fields)
 
     async def on_submit(self, activity: dict, connector: Connector) -> None:
         submit = cards.parse_submit(activity.get("value"))

@@ -1,5 +1,6 @@
 """Teams text in and Adaptive Cards out: the question a buyer typed (without the bot's @mention), and an
-`Answer` rendered as a card with numbered source links, 👍 / 👎 and «Spør en veileder». Pure functions over
+`Answer` rendered as a card with numbered source links, 👍 / 👎 and «Spør en veileder»; a staff adviser's
+verified answer as a card of its own. Pure functions over
 plain data; no HTTP, no database, no answer logic.
 
 Card buttons are `Action.Submit` with object data, so a click arrives as a `message` activity whose `value`
@@ -147,6 +148,22 @@ def answer_card(result: Answer, message_id: str) -> dict:
         _submit(labels["up"], {"action": FEEDBACK, "rating": "up", "message_id": message_id}),
         _submit(labels["down"], {"action": FEEDBACK, "rating": "down", "message_id": message_id}),
         _submit(labels["escalate"], {"action": ESCALATE, "message_id": message_id}),
+    ]
+    return attachment(body, actions)
+
+
+def staff_answer_card(*, region: str, question: str, answer: str, links: list[str]) -> dict:
+    """A verified answer from a procurement adviser to a question the buyer asked earlier, with its links
+    as buttons. Sent proactively, in reply to the buyer's question."""
+    body = [
+        _text(f"Svar fra en veileder i {region}", weight="Bolder", size="Medium"),
+        _text(f"Du spurte: «{' '.join(question.split())}»", isSubtle=True, spacing="Small"),
+        _text(answer),
+    ]
+    actions = [
+        {"type": "Action.OpenUrl", "title": link if len(link) <= 60 else link[:59] + "…", "url": link}
+        for link in links
+        if _HTTP_URL.match(link)
     ]
     return attachment(body, actions)
 

@@ -25,9 +25,11 @@ async def answer_and_log(
     channel: str,
     region: str | None = None,
     user: str | None = None,
+    channel_reference: dict | None = None,
 ) -> tuple[Answer, str, str]:
     """The core's answer, and the (conversation_id, message_id) it was logged under. `user` is the
-    channel's own user id (Slack user, Teams AAD object id); the log stores only its keyed hash."""
+    channel's own user id (Slack user, Teams AAD object id); the log stores only its keyed hash.
+    `channel_reference` is what the channel needs to reach the asker later (stored with the question)."""
     history = await run_blocking(services.db.conversation, conversation_id)
     started = time.perf_counter()
     result = await answer(question, history, deps=services.deps)
@@ -41,6 +43,7 @@ async def answer_and_log(
         region=region,
         latency_ms=int(seconds * 1000),
         user=user,
+        channel_reference=channel_reference,
     )
     observe_answer(channel, result.refused, seconds)
     return result, conversation_id, message_id

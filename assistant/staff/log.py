@@ -60,6 +60,7 @@ class LogEntry:
     review_status: str
     ratings: list[str] = field(default_factory=list)
     escalations: list[EscalationRow] = field(default_factory=list)
+    channel_reference: dict | None = None  # how to reach the asker (Teams); not exported
 
     @property
     def reasons(self) -> list[str]:
@@ -136,6 +137,7 @@ def entries(
             review_status=r.review_status,
             ratings=ratings.get(r.id, []),
             escalations=escalations.get(r.id, []),
+            channel_reference=r.channel_reference,
         )
         for r in rows
     ]

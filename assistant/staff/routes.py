@@ -246,9 +246,8 @@ async def save_answer(request: Request, login: LoggedIn):
         logger.error("verified answer %s saved but not ingested: %s", row.id, exc.message)
         raise
     reply = verified.StaffReply(answer_text, regions.name(region), datetime.now(UTC).date(), links)
-    told = await asyncio.gather(
-        *(verified.notify(svc.settings, e.conversation_id, e.question, reply) for e in entries)
-    )
+    teams = getattr(request.app.state, "teams_bot", None)
+    told = await asyncio.gather(*(verified.notify(svc.settings, e, reply, teams=teams) for e in entries))
     await run_blocking(verified.mark_notified, svc.db, row.id, sorted({t for t in told if t}))
     return RedirectResponse(f"/staff/queue?saved={row.id}", status_code=303)
 

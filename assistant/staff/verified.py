@@ -6,9 +6,10 @@ A verified answer is stored in `verified_answers` and written as a Markdown docu
 running app's store picks up the new index generation by itself. Its citation reads
 "Verifisert svar fra veileder, <region>, <date>" (the title) — <the question> (the section).
 
-Telling the buyer: a Slack thread gets a reply through the Web API; the widget shows the answer when the
-buyer comes back (`GET /v1/conversations/{id}`); a Teams reply needs the conversation's service URL, which
-is not stored, so Teams buyers see it only if staff contact them.
+Telling the buyer: a Slack thread gets a reply through the Web API; a Teams conversation gets an Adaptive
+Card in reply to the question, sent through the Bot Connector with the conversation reference logged with
+the question and the running bot's cached token (`TeamsBot.tell`); the widget shows the answer when the
+buyer comes back (`GET /v1/conversations/{id}`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from sqlalchemy import select
@@ -27,6 +29,10 @@ from assistant.db import Database, EscalationRow, MessageRow
 from assistant.errors import IngestError
 from assistant.regions import Regions
 from assistant.staff.records import VerifiedAnswerRow
+
+if TYPE_CHECKING:
+    from assistant.channels.teams import TeamsBot
+    from assistant.staff.log import LogEntry
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +159,14 @@ def notice_text(question: str, reply: StaffReply) -> str:
     return f"En veileder i {reply.region} har svart på spørsmålet ditt «{question}»:\n\n{reply.answer}{links}"
 
 
-async def notify(settings: Settings, conversation_id: str, question: str, reply: StaffReply) -> str | None:
-    """Tell the buyer in their channel; returns the channel told, or None (the widget shows it on return)."""
+async def notify(
+    settings: Settings, entry: LogEntry, reply: StaffReply, *, teams: TeamsBot | None = None
+) -> str | None:
+    """Tell the buyer in their channel; returns the channel told, or None (the widget shows it on return).
+    `teams` is the app's Teams bot, when Teams is configured."""
+    if entry.channel == "teams":
+        return await _notify_teams(teams, entry, reply)
+    conversation_id, question = entry.conversation_id, entry.question
     if conversation_id.startswith("slack:") and settings.slack_bot_token:
         _, channel, thread = conversation_id.split(":", 2)
         if thread.startswith("cmd-"):  # slash-command answers were private: reply in a DM instead
@@ -173,6 +185,24 @@ async def notify(settings: Settings, conversation_id: str, question: str, reply:
             return "slack"
         except Exception as exc:  # ImportError without the extra, SlackApiError, network errors
             log.warning("staff answer not posted to Slack: %s", exc)
+    return None
+
+
+async def _notify_teams(teams: TeamsBot | None, entry: LogEntry, reply: StaffReply) -> str | None:
+    reference = entry.channel_reference
+    if teams is None or not reference:  # Teams is off here, or the question was logged before references
+        log.info("staff answer to Teams question %s not sent: no bot or no reference", entry.message_id)
+        return None
+    from assistant.channels.teams_cards import staff_answer_card
+
+    card = staff_answer_card(
+        region=reply.region, question=entry.question, answer=reply.answer, links=reply.links
+    )
+    try:
+        if await teams.tell(reference, attachments=[card]):
+            return "teams"
+    except Exception as exc:  # token refused, Connector unreachable: staff still saved the answer
+        log.warning("staff answer not sent to Teams: %s", exc)
     return None
 
 

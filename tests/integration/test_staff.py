@@ -1,6 +1,7 @@
 """The staff service on the real app, real core and a real store of its own (SQLite): login and sessions,
 CSRF, region scoping, the queue, a verified answer changing the next answer (cited as such), the buyer told
-in Slack and in the widget's history, CSV exports, purge and migrations."""
+in Slack, in Teams (through a local fake Bot Connector) and in the widget's history, CSV exports, purge and
+migrations."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from slack_fake import FakeSlack
 from sqlalchemy import select, update
 from staff_support import UNANSWERED, add_staff, csrf_of, log_in, staff_store
+from teams_fake import FakeBotFramework
 
 from assistant.answer import build_deps
 from assistant.app import create_app
@@ -200,6 +202,91 @@ def test_a_verified_answer_changes_the_next_answer_is_cited_as_such_and_reaches_
         assert {q["message_id"] for q in answered} == {widget["message_id"], slack_message}
     finally:
         fake.stop()
+
+
+TEAMS_APP_ID = "5f7c0a52-staff-test-app"
+TEAMS_BOT = {"id": f"28:{TEAMS_APP_ID}", "name": "Innkjøpsassistent"}
+
+
+def test_a_teams_buyer_gets_the_verified_answer_as_a_card_in_reply_to_their_question(settings, deps, db):
+    fake = FakeBotFramework().start()
+    teams_settings = settings.model_copy(
+        update={
+            "microsoft_app_id": TEAMS_APP_ID,
+            "microsoft_app_password": "test-app-password",
+            "teams_openid_url": fake.openid_url,
+            "teams_token_url": fake.token_url,
+        }
+    )
+    conversation = {
+        "id": "19:innkjop-kanal@thread.tacv2;messageid=1700000000001",
+        "conversationType": "channel",
+        "isGroup": True,
+    }
+    question = {
+        "type": "message",
+        "id": "1700000000001",
+        "serviceUrl": fake.service_url,
+        "channelId": "msteams",
+        "from": {"id": "29:1-user-kari", "name": "Kari Innkjøper", "aadObjectId": "aad-kari"},
+        "recipient": TEAMS_BOT,
+        "conversation": conversation,
+        "text": UNANSWERED,
+    }
+    try:
+        with TestClient(create_app(teams_settings, deps=deps)) as client:
+            token = fake.connector_token(TEAMS_APP_ID)
+            response = client.post(
+                "/api/messages", content=json.dumps(question), headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == 202
+            (answer_card,) = fake.wait_for("message")
+            data = [a["data"] for a in answer_card["body"]["attachments"][0]["content"]["actions"]]
+            message_id = data[0]["message_id"]
+            assert db.message(message_id).channel_reference == {
+                "service_url": fake.service_url,
+                "conversation_id": conversation["id"],
+                "activity_id": question["id"],
+                "bot": TEAMS_BOT,
+            }
+
+            log_in(client, "admin")
+            page = client.get(f"/staff/questions/{message_id}")
+            text = "Kontakt Kari Nordmann i innkjøpsteamet til Vestland fylkeskommune."
+            form = {
+                "csrf": csrf_of(page.text),
+                "message_id[]": [message_id],
+                "question": UNANSWERED,
+                "answer": text,
+                "links": "https://www.vestlandfylke.no/innkjop",
+                "region": "vestland",
+            }
+            assert client.post("/staff/answers", data=form, follow_redirects=False).status_code == 303
+            told = fake.wait_for("message", 2)[1]
+    finally:
+        fake.stop()
+    assert told["conversation_id"] == conversation["id"] and told["reply_to"] == question["id"]
+    assert told["body"]["replyToId"] == question["id"] and told["body"]["from"] == TEAMS_BOT
+    assert told["authorization"] == answer_card["authorization"] == "Bearer bot-token-1"
+    assert len(fake.token_requests) == 1  # the bot's cached token, not a new one per message
+    (attachment,) = told["body"]["attachments"]
+    card = attachment["content"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert [b["text"] for b in card["body"]] == [
+        "Svar fra en veileder i Vestland",
+        f"Du spurte: «{UNANSWERED}»",
+        text,
+    ]
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "https://www.vestlandfylke.no/innkjop",
+            "url": "https://www.vestlandfylke.no/innkjop",
+        }
+    ]
+    with db.session() as s:
+        assert s.scalar(select(VerifiedAnswerRow.notified)) == "teams"
+        assert s.get(MessageRow, message_id).review_status == "answered"
 
 
 def test_answer_form_needs_the_sessions_csrf_token(app):

@@ -109,3 +109,23 @@ def test_teams_app_package_has_a_valid_manifest_and_icon_sizes():
     assert all(len(c["title"]) <= 32 for c in bot["commandLists"][0]["commands"])
     assert _png_size(PACKAGE / manifest["icons"]["color"]) == (192, 192)
     assert _png_size(PACKAGE / manifest["icons"]["outline"]) == (32, 32)
+
+
+def test_staff_answer_card_shows_who_answered_what_was_asked_and_only_web_links():
+    long_link = "https://www.anskaffelser.no/" + "a" * 80
+    card = cards.staff_answer_card(
+        region="Vestland",
+        question="Hvem  kan\nhjelpe meg?",
+        answer="Kontakt innkjøpsteamet.",
+        links=["https://www.vestlandfylke.no/innkjop", "javascript:alert(1)", long_link],
+    )["content"]
+    assert [block["text"] for block in card["body"]] == [
+        "Svar fra en veileder i Vestland",
+        "Du spurte: «Hvem kan hjelpe meg?»",
+        "Kontakt innkjøpsteamet.",
+    ]
+    assert [action["url"] for action in card["actions"]] == [
+        "https://www.vestlandfylke.no/innkjop",
+        long_link,
+    ]
+    assert all(a["type"] == "Action.OpenUrl" and len(a["title"]) <= 60 for a in card["actions"])

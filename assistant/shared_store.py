@@ -32,6 +32,7 @@ from assistant.store import (
     DocumentEntry,
     Snapshot,
     Store,
+    check_model,
     embedding_text,
     open_collection,
 )
@@ -91,7 +92,7 @@ class SharedStore(Store):
                 raise StoreError(f"The published index generation {generation!r} is missing.")
             manifest = json.loads(record["documents"][0])
             order: list[str] = manifest["chunk_ids"]
-            by_id = self._fetch_chunks(sorted(set(order)))
+            by_id = self._fetch_chunks(sorted(set(order)), manifest.get("collection"))
         except StoreError:
             raise
         except Exception as exc:
@@ -102,14 +103,17 @@ class SharedStore(Store):
         chunks = [by_id[chunk_id] for chunk_id in order]
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
         lexical = LexicalIndex.build([embedding_text(c) for c in chunks])
-        return Snapshot(generation, chunks, documents, lexical)
+        return Snapshot(generation, chunks, documents, lexical, manifest.get("embedding_model"))
 
-    def _fetch_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+    def _fetch_chunks(self, chunk_ids: list[str], collection_name: str | None) -> dict[str, Chunk]:
+        """Chunk texts from the collection the generation was published in (another model's collection
+        when the model has changed since: ingest still needs to read what it replaces)."""
+        collection = self.collection
+        if collection_name and collection_name != self.settings.vector_collection:
+            collection = open_collection(self.settings, collection_name)
         chunks: dict[str, Chunk] = {}
         for start in range(0, len(chunk_ids), BATCH):
-            result = self.collection.get(
-                ids=chunk_ids[start : start + BATCH], include=["documents", "metadatas"]
-            )
+            result = collection.get(ids=chunk_ids[start : start + BATCH], include=["documents", "metadatas"])
             for chunk_id, text, metadata in zip(
                 result["ids"], result["documents"], result["metadatas"], strict=True
             ):
@@ -123,6 +127,7 @@ class SharedStore(Store):
             self.meta.count()
         except Exception as exc:
             raise StoreError(f"The vector store cannot be reached: {exc}") from exc
+        check_model(self.snapshot(), self.settings)
 
     # ---- writing (used by ingest) --------------------------------------------------------------------
 
@@ -143,7 +148,12 @@ class SharedStore(Store):
             # Metadata only: updating documents would make Chroma embed them with its own model.
             self.collection.update(ids=part, metadatas=[_metadata(unique[i]) for i in part])
         generation = f"gen-{uuid.uuid4().hex[:12]}"
-        manifest = {"documents": [d.__dict__ for d in documents], "chunk_ids": [c.chunk_id for c in chunks]}
+        manifest = {
+            "documents": [d.__dict__ for d in documents],
+            "chunk_ids": [c.chunk_id for c in chunks],
+            "embedding_model": self.settings.embedding_model,
+            "collection": self.settings.vector_collection,  # where this generation's chunk texts live
+        }
         self.meta.upsert(
             ids=[generation],
             embeddings=[NO_VECTOR],

@@ -65,6 +65,7 @@ class Snapshot:
     chunks: list[Chunk]
     documents: dict[str, DocumentEntry]
     lexical: LexicalIndex
+    embedding_model: str | None = None  # None: published before the model was recorded
     position: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -89,7 +90,8 @@ def open_store(settings: Settings) -> Store:
 
 
 def open_collection(settings: Settings, name: str | None = None):
-    """A Chroma collection (default: the chunks), from a server when `CHROMA_URL` is set, else on disk."""
+    """A Chroma collection (default: the configured model's vectors), from a server when `CHROMA_URL` is
+    set, else on disk."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -108,7 +110,9 @@ def open_collection(settings: Settings, name: str | None = None):
         else:
             _require_writable(settings.chroma_path)
             client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        return client.get_or_create_collection(name or settings.collection, metadata={"hnsw:space": "cosine"})
+        return client.get_or_create_collection(
+            name or settings.vector_collection, metadata={"hnsw:space": "cosine"}
+        )
     except StoreError:
         raise
     except Exception as exc:  # chromadb raises many unrelated types for an unreachable or broken store
@@ -196,7 +200,7 @@ class Store:
         except (OSError, ValueError) as exc:
             raise StoreError(f"The index generation {generation!r} cannot be read: {exc}") from exc
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
-        return Snapshot(generation, chunks, documents, lexical)
+        return Snapshot(generation, chunks, documents, lexical, manifest.get("embedding_model"))
 
     def vectors(self):
         """The Chroma collection, checked against the directory on disk each time (one `stat`): deleted →
@@ -228,13 +232,14 @@ class Store:
             collection.count()
         except Exception as exc:
             raise StoreError(f"The vector store cannot be reached: {exc}") from exc
-        self.snapshot()
+        check_model(self.snapshot(), self.settings)
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Live chunk ids nearest to the vector with cosine similarity, best first."""
         snapshot = self.snapshot()
         if not snapshot.chunks:
             return []
+        check_model(snapshot, self.settings)
         collection = self.vectors()
         try:
             # Over-fetch a little: vectors not in the published generation are skipped. Chroma returns
@@ -289,7 +294,10 @@ class Store:
         with open(staging / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(chunk.model_dump_json() + "\n")
-        manifest = {"documents": [d.__dict__ for d in documents]}
+        manifest = {
+            "documents": [d.__dict__ for d in documents],
+            "embedding_model": self.settings.embedding_model,
+        }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         LexicalIndex.build(texts_for_bm25).save(staging / "bm25")
         _fsync_dir(staging)
@@ -312,6 +320,17 @@ class Store:
                 shutil.rmtree(old, ignore_errors=True)
         for stale in self.index_dir.glob(".gen-*.tmp"):
             shutil.rmtree(stale, ignore_errors=True)
+
+
+def check_model(snapshot: Snapshot, settings: Settings) -> None:
+    """Query vectors of one model are meaningless against another's: refuse with the way out."""
+    built_with = snapshot.embedding_model
+    if snapshot.chunks and built_with is not None and built_with != settings.embedding_model:
+        raise StoreError(
+            f"The published index was embedded with {built_with!r}, but the embedding model is now "
+            f"{settings.embedding_model!r}: run `ingest` to embed the corpus with it, or set "
+            "ASSISTANT_EMBEDDING_MODEL back."
+        )
 
 
 def embedding_text(chunk: Chunk) -> str:

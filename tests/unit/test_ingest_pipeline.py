@@ -142,3 +142,28 @@ def test_store_survives_removal_of_old_generations(settings, corpus):
     generations = [p for p in settings.index_path.iterdir() if p.name.startswith("gen-")]
     assert len(generations) <= 2
     assert "Versjon 3 av brevet om handlingsplanen." in live_texts(settings)
+
+
+def test_a_changed_embedding_model_is_refused_until_ingest_re_embeds_the_corpus(settings, corpus):
+    from assistant.config import DEFAULT_EMBEDDING_MODEL
+    from assistant.embeddings import get_embedder
+
+    run(settings, [corpus])  # embedded with the fake model
+    changed = settings.model_copy(update={"embedding_model": DEFAULT_EMBEDDING_MODEL})
+    assert changed.vector_collection != settings.vector_collection
+    query = get_embedder(DEFAULT_EMBEDDING_MODEL).embed(["terskelverdi"])[0]
+    store = Store(changed)
+    with pytest.raises(StoreError, match="run `ingest`"):
+        store.dense_search(query, 3)
+    with pytest.raises(StoreError, match="embedded with 'fake'"):
+        store.ping()
+
+    report = run(changed, [corpus])  # every chunk again, into the new model's own collection
+    assert (report.embedded, len(report.plan.unchanged)) == (3, 3)
+    store = Store(changed)
+    store.ping()
+    assert store.snapshot().embedding_model == DEFAULT_EMBEDDING_MODEL
+    assert store.dense_search(query, 1)[0][0] in {c.chunk_id for c in store.snapshot().chunks}
+    assert store.collection.count() == 3 and Store(settings).collection.count() == 3  # never mixed
+    with pytest.raises(StoreError, match="embedded with 'packaged"):
+        Store(settings).ping()  # and back: the fake model no longer matches the published index

@@ -1,14 +1,19 @@
 """The question log on SQLite and on a real PostgreSQL: migrations build exactly the models' schema and
-upgrade an older database in place; 200 concurrent questions through the HTTP API are all logged."""
+upgrade an older database in place; several processes starting at once migrate one empty PostgreSQL
+database without tripping over each other; 200 concurrent questions through the HTTP API are all logged."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from postgres_support import fresh_database, postgres_server  # noqa: F401  (fixtures)
 from sqlalchemy import func, select, text
 from widget_support import serve
@@ -16,7 +21,7 @@ from widget_support import serve
 import assistant.staff.records  # noqa: F401  (staff tables on the metadata)
 from assistant.app import create_app
 from assistant.db import Base, Database, MessageRow
-from assistant.migrations import upgrade
+from assistant.migrations import alembic_config, upgrade
 
 QUESTIONS = [
     "Hvor mye skal klima og miljø vektes?",
@@ -65,6 +70,49 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_questions(database_u
         row = s.get(MessageRow, "m1")
     assert (row.question, row.channel, row.region, row.review_status) == ("q", "slack", "vest", "open")
     db.engine.dispose()
+
+
+# One "container" starting: wait for the common start time, then migrate (as the app's lifespan does).
+# Imports and the first connection happen before the start, so the migrations themselves overlap.
+START_AND_MIGRATE = """
+import sys, time
+from alembic import command, script
+import assistant.staff.records
+from assistant.db import Database
+url, start_at = sys.argv[1], float(sys.argv[2])
+db = Database(url)
+db.engine.connect().close()
+time.sleep(max(0.0, start_at - time.time()))
+db.create_all()
+db.engine.dispose()
+"""
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_on_an_empty_postgres_all_migrate_it_to_head(request):
+    url = request.getfixturevalue("fresh_database")
+    start_at = f"{time.time() + 6.0:.3f}"  # after every interpreter has started and imported the app
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", START_AND_MIGRATE, url, start_at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    assert [code for code, _ in outcomes] == [0] * 6, "\n".join(err[-800:] for _, err in outcomes if err)
+
+    db = Database(url)
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    db.engine.dispose()
+    assert versions == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
 
 
 def test_two_hundred_concurrent_questions_are_all_logged(database_url, app_settings, deps):

@@ -160,6 +160,8 @@ def _extractive(
 ) -> tuple[str, list[Citation]]:
     evidence = extractive.score_sentences(terms, hits)
     chosen = extractive.select(evidence, limit, multi_part=extractive.is_multi_part(question))
+    if not extractive.answers_the_kind(question, chosen):
+        return "", []
     citations: list[Citation] = []
     parts = []
     for item in chosen:

@@ -154,8 +154,9 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
     refusable = [o for o in outcomes if o.expect == "refuse"]
     answered = [o for o in outcomes if not o.refused]
 
-    def share(items: list, test) -> float:
-        return round(sum(1 for o in items if test(o)) / len(items), 4) if items else 1.0
+    def share(items: list, test, *, empty: float = 1.0) -> float:
+        """Share of items passing the test; `empty` when there are none (nothing to get right or wrong)."""
+        return round(sum(1 for o in items if test(o)) / len(items), 4) if items else empty
 
     seconds = sorted(o.seconds for o in outcomes)
     reciprocal = [1 / o.rank if o.rank else 0.0 for o in answerable]
@@ -164,7 +165,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
         "recall@5": share(answerable, lambda o: o.recall),
         "accuracy": share(answerable, lambda o: o.correct),
         "refusal": share(refusable, lambda o: o.correct),
-        "false_refusal": share(answerable, lambda o: o.refused),
+        "false_refusal": share(answerable, lambda o: o.refused, empty=0.0),
         "citation_validity": share(answered, lambda o: o.citations_ok),
         "p50_seconds": round(seconds[len(seconds) // 2], 4) if seconds else 0.0,
         "mrr": round(sum(reciprocal) / len(reciprocal), 4) if reciprocal else 1.0,

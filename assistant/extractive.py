@@ -30,6 +30,12 @@ _SECOND_QUESTION = re.compile(
     r"[,;]\s*(og|and)\s+(hva|hvem|hvor|hvordan|hvorfor|hvilk\w*|når|what|who|where|how|why|which|when)\b",
     re.IGNORECASE,
 )
+# Questions whose answer is a number, an amount or a date: evidence without a digit does not answer them.
+_ASKS_FOR_NUMBER = re.compile(
+    r"\b(hvor (mye|mange|lenge)|hva koster|hvilket år|how (many|much|long)|what year|which year)\b"
+    r"|(^|[,;]\s*(og|and)\s+)(når|when)\b",
+    re.IGNORECASE,
+)
 _LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 
@@ -87,6 +93,14 @@ def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
 def is_multi_part(question: str) -> bool:
     """A question that asks two things ("…, og når gjaldt den?") or lists what it wants ("…: a, b og c")."""
     return bool(_SECOND_QUESTION.search(question) or _LISTED_PARTS.search(question))
+
+
+def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
+    """False when the question asks for a number or a date and none of the chosen sentences has one
+    ("Hva koster en elbil?" answered with the rules for electric cars is not an answer)."""
+    if not _ASKS_FOR_NUMBER.search(question.strip()):
+        return True
+    return any(ch.isdigit() for item in chosen for ch in item.sentence)
 
 
 def select(

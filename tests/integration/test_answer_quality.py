@@ -15,7 +15,8 @@ from tests.conftest import ROOT, SHARED_EVAL
 pytestmark = pytest.mark.slow
 HELDOUT = ROOT / "tests" / "eval" / "heldout.jsonl"
 FOLLOWUPS = ROOT / "tests" / "eval" / "followups.jsonl"
-QUESTION_SETS = {"public": [SHARED_EVAL], "own": [HELDOUT, FOLLOWUPS]}
+NEAR_DOMAIN = ROOT / "tests" / "eval" / "near_domain.jsonl"  # out of scope, but in the corpus's words
+QUESTION_SETS = {"public": [SHARED_EVAL], "own": [HELDOUT, FOLLOWUPS, NEAR_DOMAIN]}
 
 
 def question_sets() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import is_multi_part, score_sentences, select
+from assistant.extractive import answers_the_kind, is_multi_part, score_sentences, select
 from assistant.lexical import Term, tokenize
 from assistant.models import Chunk
 from assistant.retrieval import Hit
@@ -70,3 +70,22 @@ def test_another_part_of_a_multi_part_question_is_answered_from_another_chunk():
     multi = [e.sentence for e in select(evidence, 3, multi_part=True)]
     assert not any("DFØ" in s for s in single)  # too weak for a one-part question
     assert any("DFØ" in s for s in multi)
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "expected"),
+    [
+        ("Hva koster en elbil?", "Nye personbiler i offentlige virksomheter skal være nullutslippsbiler.", False),
+        ("Hva koster en elbil?", "En elbil koster rundt 400 000 kroner.", True),
+        ("Hvor mange produktgrupper fikk kriterier?", "GRIP laget kriterier for mange produktgrupper.", False),
+        ("How much must climate be weighted?", "Climate must be weighted at least 30 per cent.", True),
+        ("Når ble Difi opprettet?", "Difi ble opprettet som et nytt direktorat.", False),
+        ("Hvem er med, og når startet det?", "Knutepunktene startet opp i hvert fylke.", False),
+        ("Må vi vekte miljø når vi kjøper inn?", "Ja, klima og miljø skal vektes.", True),  # "når" as a conjunction
+        ("Hvem signerte brevet?", "Tre statsråder signerte brevet.", True),
+    ],
+)
+def test_a_question_for_a_number_or_date_needs_evidence_with_one(question, evidence, expected):
+    chosen = score_sentences([term("brevet")], [hit(evidence)]) or []
+    assert chosen, "the evidence sentence must be scored"
+    assert answers_the_kind(question, chosen) is expected

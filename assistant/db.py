@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import os
 import uuid
 from datetime import UTC, datetime
 
@@ -38,6 +40,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from assistant.errors import StoreError
 from assistant.models import Answer, Conversation, Turn
 from assistant.regions import region_id
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -130,6 +134,9 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._file = database if database and database != ":memory:" else None
+        self._file_identity = _file_identity(self._file)
 
     def create_all(self) -> None:
         """Bring the schema up to date: Alembic upgrade to head (a new database is created from scratch)."""
@@ -139,6 +146,25 @@ class Database:
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"The database cannot be reached: {exc}") from exc
+        self._file_identity = _file_identity(self._file)
+
+    def _check_file(self) -> None:
+        """SQLite only: pooled connections keep writing to a database file that was deleted (every later row
+        lost) and keep reading a replaced one. One `stat`: deleted → StoreError; replaced (restored from a
+        backup) → reconnect to the new file without a restart."""
+        if self._file is None or self._file_identity is None:
+            return
+        identity = _file_identity(self._file)
+        if identity == self._file_identity:
+            return
+        if identity is None:
+            raise StoreError(
+                f"The question log {self._file} is missing; restore it, or restart to start a new one.",
+                code="database_unavailable",
+            )
+        log.warning("database file replaced; reconnecting", extra={"path": self._file})
+        self.engine.dispose()
+        self._file_identity = identity
 
     def hash_user(self, user: str | None) -> str | None:
         """A keyed hash of a channel's user id: the log can group by user without storing who it was."""
@@ -147,12 +173,14 @@ class Database:
         return hmac.new(self.user_hash_key.encode(), user.encode(), hashlib.sha256).hexdigest()
 
     def session(self) -> Session:
+        self._check_file()
         return self._sessions()
 
     def ping(self) -> None:
         """Raise StoreError unless the database answers a trivial query (readiness probe)."""
         from sqlalchemy import text
 
+        self._check_file()
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -312,6 +340,14 @@ class Database:
             return True
         except IntegrityError:
             return False
+
+
+def _file_identity(path: str | None) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if stat else None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

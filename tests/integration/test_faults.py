@@ -91,3 +91,33 @@ def test_database_locked_by_another_writer_is_a_503_then_recovers(app_settings, 
             assert session.scalar(select(func.count()).select_from(MessageRow)) == 2
     finally:
         database.engine.dispose()
+
+
+def _rows(path) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+
+@pytest.mark.slow
+def test_question_log_deleted_then_restored_is_a_503_then_recovers(app_settings, deps, tmp_path):
+    path = tmp_path / "log.db"
+    backup = tmp_path / "backup.db"
+    settings = app_settings.model_copy(update={"database_url": f"sqlite:///{path}"})
+    with TestClient(create_app(settings, deps=deps)) as client:
+        assert client.post("/v1/chat", json={"question": "Hva er terskelverdien?"}).status_code == 200
+        with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
+            source.backup(copy)  # what an operator's backup job does
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"log.db{suffix}").unlink(missing_ok=True)
+        lost = client.post("/v1/chat", json={"question": "Hvor mye skal klima og miljø vektes?"})
+        assert lost.status_code == 503, lost.text  # not answered into a deleted file
+        assert lost.json()["error"]["code"] == "database_unavailable"
+        assert "missing" in lost.json()["error"]["message"]
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/healthz").status_code == 200
+
+        backup.rename(path)  # restored
+        assert client.get("/readyz").status_code == 200
+        again = client.post("/v1/chat", json={"question": "Hvor mye skal klima og miljø vektes?"})
+        assert again.status_code == 200  # no restart
+    assert _rows(path) == 2  # the row from before the backup and the one after the restore

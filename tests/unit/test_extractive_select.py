@@ -61,7 +61,8 @@ def test_a_listing_passage_is_kept_whole_beyond_the_sentence_setting():
 
 def test_another_part_of_a_multi_part_question_is_answered_from_another_chunk():
     first = hit(
-        "I perioden 2007–2010 var det regionale knutepunkt i hvert fylke som hjalp innkjøperne med miljøkrav.", 0
+        "I perioden 2007–2010 var det regionale knutepunkt i hvert fylke som hjalp innkjøperne med miljøkrav.",
+        0,
     )
     second = hit("I dag er det DFØ som gir råd om miljøkrav gjennom anskaffelser.no.", 3)
     terms = [term("hjalp", 3), term("innkjøperne", 3), term("miljøkrav", 2), term("2007"), term("dag", 1.5)]
@@ -75,13 +76,25 @@ def test_another_part_of_a_multi_part_question_is_answered_from_another_chunk():
 @pytest.mark.parametrize(
     ("question", "evidence", "expected"),
     [
-        ("Hva koster en elbil?", "Nye personbiler i offentlige virksomheter skal være nullutslippsbiler.", False),
+        (
+            "Hva koster en elbil?",
+            "Nye personbiler i offentlige virksomheter skal være nullutslippsbiler.",
+            False,
+        ),
         ("Hva koster en elbil?", "En elbil koster rundt 400 000 kroner.", True),
-        ("Hvor mange produktgrupper fikk kriterier?", "GRIP laget kriterier for mange produktgrupper.", False),
+        (
+            "Hvor mange produktgrupper fikk kriterier?",
+            "GRIP laget kriterier for mange produktgrupper.",
+            False,
+        ),
         ("How much must climate be weighted?", "Climate must be weighted at least 30 per cent.", True),
         ("Når ble Difi opprettet?", "Difi ble opprettet som et nytt direktorat.", False),
         ("Hvem er med, og når startet det?", "Knutepunktene startet opp i hvert fylke.", False),
-        ("Må vi vekte miljø når vi kjøper inn?", "Ja, klima og miljø skal vektes.", True),  # "når" as a conjunction
+        (
+            "Må vi vekte miljø når vi kjøper inn?",
+            "Ja, klima og miljø skal vektes.",
+            True,
+        ),  # "når" as a conjunction
         ("Hvem signerte brevet?", "Tre statsråder signerte brevet.", True),
     ],
 )

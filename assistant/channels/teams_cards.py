@@ -114,13 +114,20 @@ def _text(text: str, **style) -> dict:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
+def inert(text: str) -> str:
+    """Text from a document or a user, made unable to act in a TextBlock: no markdown link (a `](` that
+    would turn `[Klikk her](https://…)` into a disguised link; our own `[1]` markers stay) and no
+    `{{DATE()}}`/`{{TIME()}}` function. Bold, italics and lists only change the look, so they are left."""
+    return text.replace("](", "] (").replace("{{", "{ {")
+
+
 def _submit(title: str, data: dict) -> dict:
     return {"type": "Action.Submit", "title": title, "data": data}
 
 
 def _label(citation: Citation) -> str:
     label = citation.title + (f" – {citation.section}" if citation.section else "")
-    return label.replace("[", "(").replace("]", ")")  # brackets would end the markdown link text
+    return inert(label.replace("[", "(").replace("]", ")"))  # brackets would end the markdown link text
 
 
 def source_line(number: int, citation: Citation) -> str:
@@ -135,7 +142,7 @@ def source_line(number: int, citation: Citation) -> str:
 def answer_card(result: Answer, message_id: str) -> dict:
     """The reply to a question: answer, numbered sources with a short quote each, and the buttons."""
     labels = LABELS.get(result.language, LABELS["nb"])
-    body = [_text(result.answer)]
+    body = [_text(inert(result.answer))]
     if result.citations:
         body.append(_text(labels["sources"], weight="Bolder", spacing="Medium"))
         for number, citation in enumerate(result.citations, 1):
@@ -143,7 +150,7 @@ def answer_card(result: Answer, message_id: str) -> dict:
             snippet = " ".join(citation.snippet.split())
             if len(snippet) > SNIPPET_CHARS:
                 snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
-            body.append(_text(f"«{snippet}»", isSubtle=True, size="Small", spacing="None"))
+            body.append(_text(f"«{inert(snippet)}»", isSubtle=True, size="Small", spacing="None"))
     actions = [
         _submit(labels["up"], {"action": FEEDBACK, "rating": "up", "message_id": message_id}),
         _submit(labels["down"], {"action": FEEDBACK, "rating": "down", "message_id": message_id}),
@@ -157,8 +164,8 @@ def staff_answer_card(*, region: str, question: str, answer: str, links: list[st
     as buttons. Sent proactively, in reply to the buyer's question."""
     body = [
         _text(f"Svar fra en veileder i {region}", weight="Bolder", size="Medium"),
-        _text(f"Du spurte: «{' '.join(question.split())}»", isSubtle=True, spacing="Small"),
-        _text(answer),
+        _text(f"Du spurte: «{inert(' '.join(question.split()))}»", isSubtle=True, spacing="Small"),
+        _text(inert(answer)),
     ]
     actions = [
         {"type": "Action.OpenUrl", "title": link if len(link) <= 60 else link[:59] + "…", "url": link}

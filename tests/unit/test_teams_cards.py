@@ -129,3 +129,21 @@ def test_staff_answer_card_shows_who_answered_what_was_asked_and_only_web_links(
         long_link,
     ]
     assert all(a["type"] == "Action.OpenUrl" and len(a["title"]) <= 60 for a in card["actions"])
+
+
+HOSTILE = "Les mer [her](https://evil.example/login) og {{DATE(2017-02-14T06:00:00Z, SHORT)}} [1]"
+
+
+def _text_blocks(card: dict) -> list[str]:
+    return [block["text"] for block in card["content"]["body"]]
+
+
+def test_hostile_document_and_question_text_renders_inertly_in_cards():
+    citation = Citation(chunk_id="c1", title="Ond {{TIME(x)}}", section="", source="x", snippet=HOSTILE)
+    result = Answer(answer=HOSTILE, refused=False, confidence=0.9, citations=[citation])
+    staff = cards.staff_answer_card(region="Vestland", question=HOSTILE, answer=HOSTILE, links=[])
+    texts = _text_blocks(cards.answer_card(result, "m1")) + _text_blocks(staff)
+    assert sum("Les mer [her]" in t for t in texts) == 4  # answer, quote, question, staff answer: still shown
+    for text in texts:
+        assert "](" not in text and "{{" not in text, text
+    assert "[1]" in texts[0]  # our own citation marker is untouched

@@ -237,7 +237,8 @@ def _worker_environment(settings: Settings) -> Iterator[None]:
     """Workers are new processes that read their settings from the environment (the one place we write
     it): pass on a `--data-dir` given on the command line, and a fresh directory where every worker keeps
     its Prometheus counters so `/metrics` can add them up. That directory is removed when the server
-    stops (a SIGKILL still leaves it behind: nothing can run then)."""
+    stops; one left behind by a server that was killed (SIGKILL: nothing can run then) is removed by the
+    next start, since its name carries the pid of a process that no longer exists."""
     import os
     import shutil
     import tempfile
@@ -246,13 +247,36 @@ def _worker_environment(settings: Settings) -> Iterator[None]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the operator's own directory: theirs to manage
         yield
         return
-    metrics_dir = tempfile.mkdtemp(prefix="assistant-metrics-")
+    for stale in _dead_servers_metrics_dirs(Path(tempfile.gettempdir())):
+        shutil.rmtree(stale, ignore_errors=True)
+    metrics_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         yield
     finally:
         del os.environ["PROMETHEUS_MULTIPROC_DIR"]
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_DIR_PREFIX = "assistant-metrics-"
+
+
+def _dead_servers_metrics_dirs(temp: Path) -> list[Path]:
+    """`assistant-metrics-<pid>-*` directories whose server process is gone."""
+    import os
+
+    stale = []
+    for path in temp.glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = path.name.removeprefix(METRICS_DIR_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            stale.append(path)
+        except PermissionError:
+            pass  # alive, another user's
+    return stale
 
 
 def cmd_ingest(args, settings: Settings) -> int:

@@ -1,13 +1,17 @@
 """Load: N concurrent clients for a bounded time against /v1/chat and /v1/chat/stream on loopback.
 
     python benchmarks/load_chat.py --clients 200 --seconds 60 [--workers 2] [--fake-model]
+        [--trace-memory DIR [--no-tracemalloc]]
 
 Starts `assistant serve` in a subprocess on a temporary data directory (the real packaged model unless
 `--fake-model`; rate limiting off, since every client is 127.0.0.1), ingests corpus/, then runs the clients:
 each one keeps its own conversation and alternates the JSON and the SSE endpoint with questions from the
 public evaluation set. Reported as JSON: requests, status counts, 5xx, transport errors, p50/p95 latency,
-the server's RSS at start and end, and the question-log check — every answer a client received (a 200 with
+the server's RSS at start, each minute and at the end, and the question-log check — every answer a client received (a 200 with
 a `message_id`, or a stream ending in `done`) must be a row in the database, and no other rows may exist.
+`--trace-memory DIR` runs the server under `benchmarks/memory_trace.py` (tracemalloc, one worker) and has it
+dump its memory after warm-up and each minute (`--no-tracemalloc`: process and malloc figures only, at full
+speed); `python benchmarks/memory_trace.py diff DIR` compares them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -104,6 +109,17 @@ async def run_clients(base: str, clients: int, seconds: float) -> dict:
     return stats
 
 
+def slope_mib(samples: list[int]) -> float | None:
+    """Least-squares RSS slope in MiB per minute over the samples after the first (warm-up) minute."""
+    points = samples[1:]
+    if len(points) < 2:
+        return None
+    mean_x, mean_y = (len(points) - 1) / 2, statistics.fmean(points)
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(points))
+    variance = sum((x - mean_x) ** 2 for x in range(len(points)))
+    return round(covariance / variance / 1024, 2)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -116,7 +132,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--fake-model", action="store_true", help="hashing embedder instead of MiniLM")
+    parser.add_argument("--trace-memory", type=Path, help="directory for the server's memory dumps")
+    parser.add_argument(
+        "--no-tracemalloc", action="store_true", help="with --trace-memory: process and malloc figures only"
+    )
     args = parser.parse_args()
+    if args.trace_memory and args.workers != 1:
+        parser.error("--trace-memory needs --workers 1")
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import func, select
 
@@ -137,6 +159,10 @@ def main() -> int:
         if args.fake_model:
             env["ASSISTANT_EMBEDDING_MODEL"] = "fake"
         command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
+        if args.trace_memory:
+            command = [sys.executable, str(ROOT / "benchmarks" / "memory_trace.py"), "serve"]
+            command += [str(args.trace_memory.resolve())]
+            command += ["--no-tracemalloc", "--"] if args.no_tracemalloc else ["--"]
         command += ["serve", "--port", str(port), "--workers", str(args.workers)]
         server = subprocess.Popen(
             command, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -158,8 +184,12 @@ def main() -> int:
             sampling = threading.Event()
 
             def sample() -> None:
+                if args.trace_memory:
+                    server.send_signal(signal.SIGUSR1)  # dump 1: before the load
                 while not sampling.wait(60):
                     samples.append(rss_kib(server.pid))
+                    if args.trace_memory:
+                        server.send_signal(signal.SIGUSR1)
 
             threading.Thread(target=sample, daemon=True).start()
             started = time.perf_counter()
@@ -169,7 +199,11 @@ def main() -> int:
             rss_end = rss_kib(server.pid)
         finally:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         database = Database(f"sqlite:///{Path(tmp) / 'assistant.db'}")
         with database.session() as session:
             rows = session.scalar(select(func.count()).select_from(MessageRow))
@@ -196,6 +230,7 @@ def main() -> int:
         "rss_kib_start": rss_start,
         "rss_kib_end": rss_end,
         "rss_kib_each_minute": samples,
+        "rss_mib_slope_per_minute_after_first": slope_mib(samples),
     }
     print(json.dumps(report, indent=2))
     return 1 if report["server_errors"] or report["answers_missing_from_log"] else 0

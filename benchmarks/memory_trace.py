@@ -1,6 +1,6 @@
 """Memory probe for soaks: where does a long-running server's memory go?
 
-    python benchmarks/memory_trace.py serve DIR -- serve --port 8000 [...]   # what load_chat --trace-memory runs
+    python benchmarks/memory_trace.py serve DIR [--no-tracemalloc] -- serve --port 8000 [...]   # load_chat runs this
     python benchmarks/memory_trace.py diff DIR [--first N] [--last M] [--top 25]
 
 `serve` runs the `assistant` CLI in this process; the first SIGUSR1 turns `tracemalloc` on (so only what is
@@ -160,7 +160,6 @@ def main() -> int:
     run = commands.add_parser("serve", help="run the assistant CLI with tracemalloc; dump on SIGUSR1")
     run.add_argument("directory", type=Path)
     run.add_argument("--no-tracemalloc", action="store_true", help="process and malloc figures only")
-    run.add_argument("cli_args", nargs=argparse.REMAINDER, help="after --: the assistant CLI arguments")
     compare = commands.add_parser("diff", help="table of the dumps and the top growing lines")
     compare.add_argument("directory", type=Path)
     compare.add_argument(
@@ -168,10 +167,11 @@ def main() -> int:
     )
     compare.add_argument("--last", type=int, help="snapshot to compare to (default: the last)")
     compare.add_argument("--top", type=int, default=25)
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)  # after --: the assistant CLI's own arguments
+    args = parser.parse_args(argv[:split])
     if args.command == "serve":
-        cli_args = [a for a in args.cli_args if a != "--"]
-        return serve(args.directory, cli_args, python=not args.no_tracemalloc)
+        return serve(args.directory, argv[split + 1 :], python=not args.no_tracemalloc)
     diff(args.directory, args.first, args.last, args.top)
     return 0
 

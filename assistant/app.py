@@ -22,6 +22,7 @@ from assistant.config import Settings
 from assistant.db import Database
 from assistant.errors import AssistantError, ChannelAuthError, InputError, StoreError
 from assistant.logs import configure_logging
+from assistant.process import limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 
@@ -155,5 +156,6 @@ def app_from_env() -> FastAPI:
     `assistant serve --workers N` starts its workers this way, since each worker builds its own app.
     """
     settings = Settings()
+    limit_malloc_arenas(settings.malloc_arenas)
     configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

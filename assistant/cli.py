@@ -186,6 +186,9 @@ def _print_per_question(run) -> None:
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
+    from assistant.process import limit_malloc_arenas
+
+    limit_malloc_arenas(settings.malloc_arenas)  # first: before ingest, the model and uvicorn start threads
     ensure_ingested(settings)
     host, port = args.host or settings.host, args.port or settings.port
     workers = args.workers or settings.workers
@@ -287,7 +290,9 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_slack(args, settings: Settings) -> int:
     from assistant.channels import slack
+    from assistant.process import limit_malloc_arenas
 
+    limit_malloc_arenas(settings.malloc_arenas)
     err.print("Connecting to Slack over Socket Mode (Ctrl+C to stop)")
     slack.run_socket_mode(settings, lambda: _deps(settings))
     return 0

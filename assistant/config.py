@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level of `assistant serve` and its workers.")
     workers: int = Field(1, description="Worker processes of `assistant serve` (each loads the model).")
+    malloc_arenas: int = Field(
+        2,
+        description="glibc malloc arenas per server process (0: glibc's default, 8 per core); 2 keeps memory "
+        "flat under load (docs/reliability.md).",
+    )
 
     # Slack (issue: Slack app)
     slack_bot_token: str | None = Field(

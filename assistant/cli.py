@@ -235,6 +235,9 @@ def _preflight(settings: Settings, *, build_deps: bool):
     return None
 
 
+METRICS_DIR_PREFIX = "assistant-metrics-"
+
+
 @contextmanager
 def _worker_environment(settings: Settings) -> Iterator[None]:
     """Workers are new processes that read their settings from the environment (the one place we write
@@ -259,9 +262,6 @@ def _worker_environment(settings: Settings) -> Iterator[None]:
     finally:
         del os.environ["PROMETHEUS_MULTIPROC_DIR"]
         shutil.rmtree(metrics_dir, ignore_errors=True)
-
-
-METRICS_DIR_PREFIX = "assistant-metrics-"
 
 
 def _dead_servers_metrics_dirs(temp: Path) -> list[Path]:

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import uuid
 from datetime import UTC, datetime
 
@@ -38,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.errors import StoreError
+from assistant.files import file_identity
 from assistant.models import Answer, Conversation, Turn
 from assistant.regions import region_id
 
@@ -136,7 +136,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         self._file = database if database and database != ":memory:" else None
-        self._file_identity = _file_identity(self._file)
+        self._file_identity = file_identity(self._file) if self._file else None
 
     def create_all(self) -> None:
         """Bring the schema up to date: Alembic upgrade to head (a new database is created from scratch)."""
@@ -146,7 +146,7 @@ class Database:
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"The database cannot be reached: {exc}") from exc
-        self._file_identity = _file_identity(self._file)
+        self._file_identity = file_identity(self._file) if self._file else None
 
     def _check_file(self) -> None:
         """SQLite only: pooled connections keep writing to a database file that was deleted (every later row
@@ -154,7 +154,7 @@ class Database:
         backup) → reconnect to the new file without a restart."""
         if self._file is None or self._file_identity is None:
             return
-        identity = _file_identity(self._file)
+        identity = file_identity(self._file)
         if identity == self._file_identity:
             return
         if identity is None:
@@ -340,14 +340,6 @@ class Database:
             return True
         except IntegrityError:
             return False
-
-
-def _file_identity(path: str | None) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path) if path else None
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino) if stat else None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import StoreError
+from assistant.files import file_identity
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk
 
@@ -137,14 +138,6 @@ def _require_writable(directory: Path) -> None:
         )
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino
-
-
 def _forget_local_chroma(directory: Path) -> None:
     """Make the next client on this path open the files on disk again. Chroma keeps one system per path for
     the whole process (refcounted by clients), and that one still holds the deleted or replaced files open."""
@@ -166,7 +159,7 @@ class Store:
         self.settings = settings
         self.index_dir = settings.index_path
         self.collection = open_collection(settings)
-        self._chroma_identity = _file_identity(settings.chroma_path / CHROMA_FILE)
+        self._chroma_identity = file_identity(settings.chroma_path / CHROMA_FILE)
         self._reopen_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._pointer_mtime: float | None = None
@@ -209,7 +202,7 @@ class Store:
         if self.settings.chroma_url:  # a server: nothing on local disk to check
             return self.collection
         directory = self.settings.chroma_path
-        identity = _file_identity(directory / CHROMA_FILE)
+        identity = file_identity(directory / CHROMA_FILE)
         if identity is None:
             raise StoreError(
                 f"The vector store directory {directory} is missing; restore it or run `ingest`."

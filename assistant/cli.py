@@ -195,7 +195,13 @@ def cmd_serve(args, settings: Settings) -> int:
     deps = _preflight(settings, build_deps=workers <= 1)
     configure_logging(settings.log_level, settings.log_format)
     err.print(f"Serving on http://{host}:{port} with {workers} worker(s)  (API docs: /docs)")
-    options = {"host": host, "port": port, "log_config": None, "access_log": False}
+    options = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+    }
     if workers <= 1:
         from assistant.app import create_app
 

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     # HTTP
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
     port: int = Field(8000, description="Port `assistant serve` listens on.")
+    keep_alive_seconds: float = Field(
+        75.0,
+        description="How long `assistant serve` keeps an idle HTTP connection open; longer than the idle "
+        "timeout of a proxy or client in front (nginx, load balancers: 60 s), so the server never closes a "
+        "connection the other side is about to reuse.",
+    )
     cors_origins: list[str] = Field([], description="Origins allowed to call the API (same origin if empty).")
     rate_limit_per_minute: int = Field(30, description="Chat requests per client per minute.")
     log_format: Literal["text", "json"] = Field(

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -108,6 +109,9 @@ async def load(url: str, texts: list[str], clients: int, seconds: float, unique:
     }
 
 
+INFO_LINE = re.compile(r"^\S+ \S+ INFO ")  # "2026-12-01 19:20:29,624 INFO assistant.metrics: request"
+
+
 def run_server(command: list[str], env: dict, url: str, texts: list[str], args) -> dict:
     log = tempfile.TemporaryFile()  # noqa: SIM115  (server output: an unread pipe would block the server)
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -121,10 +125,11 @@ def run_server(command: list[str], env: dict, url: str, texts: list[str], args) 
         except subprocess.TimeoutExpired:
             process.kill()
         log.seek(0)
-        tail = log.read()[-2000:].decode(errors="replace").strip()
-        if tail:
-            print(f"--- server output (last lines) ---\n{tail}", file=sys.stderr)
+        output = log.read().decode(errors="replace")
         log.close()
+        problems = [line for line in output.splitlines() if not INFO_LINE.match(line)]
+        if problems:  # warnings, errors and tracebacks, wherever they were in the run
+            print("--- server output (besides request lines) ---", *problems[-60:], sep="\n", file=sys.stderr)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ import shutil
 import threading
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from assistant.models import Chunk
 log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
+NEAREST_CACHE = 1024  # query vectors whose nearest chunks are kept, as many as the query-embedding cache
 KEEP_GENERATIONS = 2
 CHROMA_FILE = "chroma.sqlite3"
 
@@ -233,20 +235,31 @@ class Store:
         if not snapshot.chunks:
             return []
         check_model(snapshot, self.settings)
-        collection = self.vectors()
+        self.vectors()  # first, cached or not: a deleted store is an error, a replaced one is reopened
+        # Over-fetch a little: vectors not in the published generation are skipped. Chroma returns fewer
+        # results when it holds fewer vectors, so no count() round trip is needed per query.
+        query = np.asarray(vector, dtype=np.float32).tobytes()
+        nearest = self._nearest(snapshot.generation, query, k + 16)
+        return [(chunk_id, score) for chunk_id, score in nearest if chunk_id in snapshot.position][:k]
+
+    @cached_property
+    def _nearest(self):
+        """Chroma's nearest vectors per (generation, query vector, n), cached: buyers ask the same questions
+        again (the query embedding is cached too), and the vectors of a generation's chunks never change
+        (a chunk id is the hash of its text; the generation records the model). Costs ~30 % of the CPU of a
+        repeated question otherwise (docs/performance.md)."""
+        return lru_cache(maxsize=NEAREST_CACHE)(self._query_nearest)
+
+    def _query_nearest(self, _generation: str, query: bytes, n: int) -> tuple[tuple[str, float], ...]:
+        vector = np.frombuffer(query, dtype=np.float32)
         try:
-            # Over-fetch a little: vectors not in the published generation are skipped. Chroma returns
-            # fewer results when it holds fewer vectors, so no count() round trip is needed per query.
-            result = collection.query(
-                query_embeddings=[vector.tolist()], n_results=k + 16, include=["distances"]
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=n, include=["distances"]
             )
         except Exception as exc:
             raise StoreError(f"Vector search failed: {exc}") from exc
-        hits = []
-        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
-            if chunk_id in snapshot.position:
-                hits.append((chunk_id, 1.0 - float(distance)))
-        return hits[:k]
+        ids, distances = result["ids"][0], result["distances"][0]
+        return tuple((chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=True))
 
     # ---- writing (used by ingest) --------------------------------------------------------------------
 

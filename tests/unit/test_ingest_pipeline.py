@@ -167,3 +167,20 @@ def test_a_changed_embedding_model_is_refused_until_ingest_re_embeds_the_corpus(
     assert store.collection.count() == 3 and Store(settings).collection.count() == 3  # never mixed
     with pytest.raises(StoreError, match="embedded with 'packaged"):
         Store(settings).ping()  # and back: the fake model no longer matches the published index
+
+
+def test_cached_dense_results_follow_a_newly_published_generation(settings, corpus):
+    from assistant.embeddings import get_embedder
+
+    (corpus / "b.md").unlink()
+    run(settings, [corpus])
+    store = Store(settings)  # one instance throughout, as in a running server
+    query = get_embedder("fake").embed(["Den nasjonale terskelverdien er 1,3 millioner kroner."])[0]
+    before = store.dense_search(query, 3)
+    assert store.dense_search(query, 3) == before and store._nearest.cache_info().hits == 1
+
+    (corpus / "b.md").write_text(DOCS["b.md"], encoding="utf-8")
+    run(settings, [corpus])  # a new generation with a chunk nearer to the query
+    threshold = next(c.chunk_id for c in store.snapshot().chunks if "terskelverdien" in c.text)
+    assert threshold not in {chunk_id for chunk_id, _ in before}
+    assert store.dense_search(query, 3)[0][0] == threshold  # not the cached answer of the old generation

@@ -8,6 +8,7 @@ root, so as root the cluster is created and run as the `postgres` user in a dire
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -20,7 +21,25 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import CORPUS
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+ASSISTANT = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]  # the CLI
+
+
+def fake_model_environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of an `assistant` subprocess in a test: none of the developer's own settings, the
+    fake embedder, corpus/ as the corpus, no model hub and no telemetry; `extra` on top."""
+    drop = ("ASSISTANT_", "CHROMA_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    return env | {
+        "ASSISTANT_DATA_DIR": str(data_dir),
+        "ASSISTANT_EMBEDDING_MODEL": "fake",
+        "ASSISTANT_CORPUS_DIRS": json.dumps([str(CORPUS)]),
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        **extra,
+    }
 
 
 def free_port() -> int:

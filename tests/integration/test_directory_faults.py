@@ -11,7 +11,6 @@ without a restart when the directory is restored or rebuilt by `ingest`.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -22,12 +21,11 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS
-from tests.integration.scale_out_support import Process, free_port
+from tests.integration.scale_out_support import ASSISTANT, Process, fake_model_environment, free_port
 
 AS_ROOT = os.geteuid() == 0
 # Without the override root obeys file modes; another user obeys them anyway.
 UNPRIVILEGED = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if AS_ROOT else []
-ASSISTANT = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
 INGEST = [sys.executable, "-m", "ingest"]
 QUESTION = "Hvor mye skal klima og miljø vektes?"
 NEW_DOCUMENT = "---\ntitle: Ny veileder\n---\n# Ny veileder\n\nKlimakrav i anskaffelser av arbeidsbåter.\n"
@@ -39,16 +37,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def environment(data_dir: Path) -> dict[str, str]:
-    drop = ("ASSISTANT_", "CHROMA_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    return env | {
-        "ASSISTANT_DATA_DIR": str(data_dir),
-        "ASSISTANT_EMBEDDING_MODEL": "fake",
-        "ASSISTANT_CORPUS_DIRS": json.dumps([str(CORPUS)]),
-        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000",
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
+    return fake_model_environment(data_dir, ASSISTANT_RATE_LIMIT_PER_MINUTE="1000")
 
 
 def run(command: list[str], data_dir: Path, cwd: Path) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import CORPUS
 from tests.integration.scale_out_support import (
+    ASSISTANT,
     PG_BIN,
     Postgres,
     Process,
@@ -85,8 +86,7 @@ def servers(tmp_path_factory):
         run_ingest(servers, CORPUS)
         port = free_port()
         app_data = directory / "app-data"
-        command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
-        command += ["serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+        command = [*ASSISTANT, "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
         api_env = {**env, "ASSISTANT_DATA_DIR": str(app_data)}
         api = Process(command, api_env, directory / "api.log", f"http://127.0.0.1:{port}/readyz")
         api.start(timeout=120)

@@ -8,15 +8,13 @@ behind is removed by the next start.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import httpx
 
-from tests.conftest import CORPUS
-from tests.integration.scale_out_support import Process, free_port
+from tests.integration.scale_out_support import ASSISTANT, Process, fake_model_environment, free_port
 
 
 def test_serve_with_workers_removes_its_metrics_directory_when_stopped(tmp_path):
@@ -29,18 +27,10 @@ def test_serve_with_workers_removes_its_metrics_directory_when_stopped(tmp_path)
     for leftover in (killed, running):
         leftover.mkdir()
         (leftover / "counter_1.db").write_bytes(b"x")
-    drop = ("ASSISTANT_", "CHROMA_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)} | {
-        "TMPDIR": str(temp),  # tempfile.mkdtemp() uses it: the test sees exactly what this server made
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ASSISTANT_EMBEDDING_MODEL": "fake",
-        "ASSISTANT_CORPUS_DIRS": json.dumps([str(CORPUS)]),
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
+    # TMPDIR: tempfile.mkdtemp() uses it, so the test sees exactly what this server made
+    env = fake_model_environment(tmp_path / "data", TMPDIR=str(temp))
     port = free_port()
-    command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
-    command += ["serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+    command = [*ASSISTANT, "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     server = Process(command, env, tmp_path / "serve.log", f"http://127.0.0.1:{port}/readyz")
     try:
         server.start(timeout=120)

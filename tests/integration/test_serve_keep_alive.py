@@ -8,32 +8,19 @@ shorter one.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import socket
-import sys
 import time
 
-from tests.conftest import CORPUS
-from tests.integration.scale_out_support import Process, free_port
+from tests.integration.scale_out_support import ASSISTANT, Process, fake_model_environment, free_port
 
 REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def _serve(tmp_path, **settings: str) -> tuple[Process, int]:
-    drop = ("ASSISTANT_", "CHROMA_URL", "DATABASE_URL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)} | {
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ASSISTANT_EMBEDDING_MODEL": "fake",
-        "ASSISTANT_CORPUS_DIRS": json.dumps([str(CORPUS)]),
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        **settings,
-    }
     port = free_port()
-    command = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]
-    command += ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [*ASSISTANT, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = fake_model_environment(tmp_path / "data", **settings)
     server = Process(command, env, tmp_path / "serve.log", f"http://127.0.0.1:{port}/readyz")
     server.start(timeout=120)
     return server, port

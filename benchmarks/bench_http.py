@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.evaluation import percentile  # noqa: E402
 
 QUESTION_FILES = [
-    ROOT.parent / "shared" / "eval" / "questions.jsonl",
+    ROOT / "tests" / "eval" / "public.jsonl",
     ROOT / "tests" / "eval" / "heldout.jsonl",
 ]
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
     json.loads(line)["question"]
     for path in (
-        ROOT.parent / "shared" / "eval" / "questions.jsonl",
+        ROOT / "tests" / "eval" / "public.jsonl",
         ROOT / "tests" / "eval" / "heldout.jsonl",
     )
     if path.exists()

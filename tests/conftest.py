@@ -15,7 +15,7 @@ from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-SHARED_EVAL = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+PUBLIC_EVAL = ROOT / "tests" / "eval" / "public.jsonl"  # byte copy of the public set, so every clone has it
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

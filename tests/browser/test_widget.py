@@ -14,7 +14,7 @@ import shutil
 import threading
 
 import pytest
-from conftest import ROOT, SHARED_EVAL
+from conftest import PUBLIC_EVAL, ROOT
 from sqlalchemy import select
 from widget_support import ingest_documents, serve
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 QUESTIONS = {
     row["id"]: row
-    for row in (json.loads(line) for line in SHARED_EVAL.read_text(encoding="utf-8").splitlines() if line)
+    for row in (json.loads(line) for line in PUBLIC_EVAL.read_text(encoding="utf-8").splitlines() if line)
 }
 TIMEOUT_MS = 20_000
 

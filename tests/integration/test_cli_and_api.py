@@ -8,7 +8,7 @@ import pytest
 
 from assistant.cli import main as assistant_main
 from ingest.cli import main as ingest_main
-from tests.conftest import CORPUS, SHARED_EVAL
+from tests.conftest import CORPUS, PUBLIC_EVAL
 
 pytestmark = pytest.mark.slow
 CITATION_KEYS = {"chunk_id", "title", "section", "source", "snippet"}
@@ -63,7 +63,7 @@ def test_ask_batch_writes_one_json_line_per_question(ingested, capsys, tmp_path)
 
 
 def test_eval_prints_metrics_as_json(ingested, capsys):
-    code, out, _ = run_cli(capsys, "--data-dir", str(ingested.data_dir), "eval", "--json", str(SHARED_EVAL))
+    code, out, _ = run_cli(capsys, "--data-dir", str(ingested.data_dir), "eval", "--json", str(PUBLIC_EVAL))
     metrics = json.loads(out)["metrics"]
     assert code == 0
     assert set(metrics) >= {"recall@5", "accuracy", "refusal", "false_refusal", "citation_validity"}

@@ -9,7 +9,7 @@ import logging
 
 import httpx
 import pytest
-from conftest import SHARED_EVAL
+from conftest import PUBLIC_EVAL
 from fastapi.testclient import TestClient
 from widget_support import ingest_documents, parse_sse, serve
 
@@ -18,7 +18,7 @@ from assistant.app import create_app
 
 QUESTIONS = {
     row["id"]: row
-    for row in (json.loads(line) for line in SHARED_EVAL.read_text(encoding="utf-8").splitlines() if line)
+    for row in (json.loads(line) for line in PUBLIC_EVAL.read_text(encoding="utf-8").splitlines() if line)
 }
 WEIGHTING = QUESTIONS["p05"]  # "Hvor mye skal klima og miljø vektes …" – a multi-sentence answer
 OFF_TOPIC = QUESTIONS["p13"]  # the weather in Bergen – must be refused

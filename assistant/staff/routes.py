@@ -156,7 +156,7 @@ async def common_questions(request: Request, login: LoggedIn, region: str | None
     found: list[clusters.Cluster] = []
     if len(entries) >= 2:
         embedder = svc.deps.retriever.embedder
-        vectors = await run_blocking(embedder.embed, [e.question for e in entries])
+        vectors = await run_blocking(embedder.embed_queries, [e.question for e in entries])
         found = clusters.common_questions(
             entries, np.asarray(vectors), distance=svc.settings.cluster_distance, today=date.today()
         )

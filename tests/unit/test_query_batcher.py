@@ -22,7 +22,7 @@ class SlowEmbedder:
         self.fail_on = fail_on
         self.threads: set[str] = set()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.calls.append(len(texts))
         self.threads.add(threading.current_thread().name)
         time.sleep(0.05)

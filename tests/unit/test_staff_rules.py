@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from assistant.config import Settings
 from assistant.regions import load_regions, region_id
 from assistant.staff import charts, clusters, export
 from assistant.staff.log import LogEntry, overview, queue_reasons
@@ -102,8 +103,11 @@ def test_real_embeddings_put_rephrasings_together():
         "Hvilken terskelverdi gjelder nasjonalt?",
         "Kan vi stille krav om fossilfrie anleggsmaskiner?",
     ]
-    vectors = get_embedder("packaged:all-MiniLM-L6-v2").embed(questions)
-    found = clusters.common_questions([entry(q) for q in questions], vectors, distance=0.25, today=TODAY)
+    settings = Settings(_env_file=None)
+    vectors = get_embedder(settings.embedding_model).embed_queries(questions)
+    found = clusters.common_questions(
+        [entry(q) for q in questions], vectors, distance=settings.cluster_distance, today=TODAY
+    )
     groups = {frozenset(e.question for e in c.entries) for c in found}
     assert groups == {frozenset(questions[:3]), frozenset(questions[3:5])}
 

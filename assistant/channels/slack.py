@@ -13,8 +13,11 @@ slack-bolt is imported lazily: without the `slack` extra, only using Slack fails
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 
@@ -22,13 +25,16 @@ from assistant.answer import Deps
 from assistant.channels import slack_blocks as ui
 from assistant.channels.slack_listeners import SlackHandlers
 from assistant.config import Settings
-from assistant.errors import ConfigError
+from assistant.errors import ChannelAuthError, ConfigError, InputError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from slack_bolt.async_app import AsyncApp
+    from slack_sdk.signature import SignatureVerifier
 
     from assistant.app import Services
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/innkjop"
 EVENTS_PATH = "/slack/events"
@@ -84,12 +90,44 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add `POST /slack/events` (events, commands, interactivity) to the FastAPI app."""
     _require_bolt()
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+    from slack_sdk.signature import SignatureVerifier
 
     handler = AsyncSlackRequestHandler(build_bolt_app(settings, lambda: app.state.services))
+    verifier = SignatureVerifier(settings.slack_signing_secret)
 
     @app.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request):
+        check_request(verifier, request.headers, await request.body())
         return await handler.handle(request)
+
+
+def check_request(verifier: SignatureVerifier, headers: Mapping[str, str], body: bytes) -> None:
+    """Raise `ChannelAuthError` (401) unless Slack signed this body, then `InputError` (400) unless it is
+    a Slack payload (a JSON object, or a form whose `payload` is one). The signature comes first, so an
+    unsigned request is never parsed; one warning per rejected request, no traceback (the app's handler
+    writes none for these errors)."""
+    try:
+        signed = verifier.is_valid_request(body, headers)
+    except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, a body that is not UTF-8
+        signed = False
+    if not signed:
+        log.warning("slack request rejected: missing or invalid signature")
+        raise ChannelAuthError("The request is not signed by Slack.", code="invalid_signature")
+    if not _is_slack_payload(body.decode("utf-8"), headers.get("content-type", "")):
+        log.warning("slack request rejected: signed, but not a Slack payload")
+        raise InputError("The body is not a Slack payload.", code="invalid_payload")
+
+
+def _is_slack_payload(text: str, content_type: str) -> bool:
+    """What Bolt's parser will accept: JSON object bodies, or form bodies (slash commands, and
+    interactivity's `payload=<JSON object>`)."""
+    try:
+        if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):
+            return isinstance(json.loads(text), dict)
+        form = dict(parse_qsl(text, keep_blank_values=True))
+        return "payload" not in form or isinstance(json.loads(form["payload"]), dict)
+    except ValueError:
+        return False
 
 
 def run_socket_mode(settings: Settings, build_deps: Callable[[], Deps]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 import sqlite3
 import time
@@ -289,6 +290,50 @@ def test_forged_signature_and_stale_timestamp_are_rejected_with_401(slack, fake_
     fake_slack.wait_for("chat.postMessage")
     assert "auth.test" in fake_slack.methods()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+BAD_BODIES = [
+    ("application/json", "not json"),
+    ("application/json", "[1,2,3]"),
+    ("application/json", '"hello"'),
+    ("application/x-www-form-urlencoded", "payload=notjson"),
+    ("application/x-www-form-urlencoded", "payload=%5B1%5D"),
+    ("text/plain", "{truncated"),
+    ("application/x-www-form-urlencoded", "payload="),
+]
+UNSIGNED = [
+    ("unsigned", lambda body: {}),
+    ("forged", lambda body: signed_headers(body, secret="not-the-secret")),
+    ("bad timestamp", lambda body: {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), BAD_BODIES)
+def test_a_body_that_is_not_slack_json_gets_401_or_400_json_and_one_log_line(
+    slack, fake_slack, caplog, content_type, body
+):
+    """The signature is checked before anything is parsed: unsigned or forged is 401, a signed body that
+    is not a Slack payload is 400, each with the JSON error shape and one log line, never a traceback."""
+    caplog.set_level(logging.INFO)
+    cases = [(name, 401, headers(body)) for name, headers in UNSIGNED]
+    cases.append(("signed", 400, signed_headers(body)))
+    for name, status, headers in cases:
+        caplog.clear()
+        response = slack.post(
+            "/slack/events", content=body, headers={"Content-Type": content_type, **headers}
+        )
+        assert response.status_code == status, (name, response.text)
+        error = response.json()["error"]
+        assert set(error) == {"code", "message"} and error["code"], name
+        assert not [r for r in caplog.records if r.exc_info], name
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1 and "slack request rejected" in warnings[0], (name, warnings)
+    assert fresh_mention_is_answered(slack, fake_slack)
+
+
+def fresh_mention_is_answered(slack, fake_slack) -> bool:
+    assert post_event(slack, mention(f"<@{BOT_USER}>")).status_code == 200
+    return bool(fake_slack.wait_for("chat.postMessage"))
 
 
 def test_empty_mention_gets_short_help_with_example_questions(slack, fake_slack, db):

@@ -55,22 +55,20 @@ def build_bolt_app(
     """The Bolt app with every listener registered; `services` gives the running core and database."""
     _require_bolt()
     from slack_bolt.async_app import AsyncApp, AsyncAssistant
-    from slack_sdk.web.async_client import AsyncWebClient
 
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set.", code="slack_not_configured")
     if not socket_mode and not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set.", code="slack_not_configured")
-    client = AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url or AsyncWebClient.BASE_URL
-    )
     app = AsyncApp(
         name="innkjopsassistent",
-        client=client,
+        token=settings.slack_bot_token,  # not `client=`: Bolt reads SLACK_BOT_TOKEN too and warns at both
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,  # ack first, answer after: Slack wants a response within 3 s
     )
+    if settings.slack_api_url:  # a test or proxy Web API in place of Slack's own
+        app.client.base_url = settings.slack_api_url
     handlers = SlackHandlers(settings, services)
     app.middleware(handlers.skip_retried_events)
     assistant = AsyncAssistant()

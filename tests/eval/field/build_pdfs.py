@@ -30,6 +30,10 @@ def _hyphen_split(pdf: FPDF, word: str, room: float):
             continue
         if core[i] == "j" and core[i - 1] in "sktg":  # keep sj, kj, tj, gj together
             continue
+        if core[i - 1] not in VOWELS and core[i - 2] not in VOWELS:  # split only in the middle of a cluster
+            continue
+        if core[i - 1 : i + 1] == "ng":
+            continue
         head = word[:i]
         if not any(c in VOWELS for c in head):
             continue

@@ -732,7 +732,7 @@ MOTEBOK_2019 = {
             "Rådmannen legg fram ein årleg rapport om innkjøpsarbeidet for formannskapet.",
         ]),
         ("b", "Handsaming i møtet"),
-        ("p", "Representanten frå Miljølista sette fram tilleggsframlegg om at kommunen skal nytte "
+        ("p", "Ein representant sette fram tilleggsframlegg om at kommunen skal nytte "
               "kriterieveiviseren på anskaffelser.no i alle konkurransar over den nasjonale terskelverdien. "
               "Framlegget fall."),
         ("b", "Vedtak"),

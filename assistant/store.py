@@ -309,8 +309,12 @@ class Store:
         _fsync_dir(staging)
         staging.rename(self.index_dir / generation)
         tmp_pointer = self.index_dir / f".{POINTER}.{generation}"
-        tmp_pointer.write_text(generation, encoding="utf-8")
+        with open(tmp_pointer, "w", encoding="utf-8") as fh:
+            fh.write(generation)
+            fh.flush()
+            os.fsync(fh.fileno())  # else a power cut after the switch can leave an empty pointer
         os.replace(tmp_pointer, self.index_dir / POINTER)
+        _fsync_directory(self.index_dir)  # makes both renames durable
         self._prune(keep=generation)
         return generation
 
@@ -350,3 +354,12 @@ def _fsync_dir(directory: Path) -> None:
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Sync a directory's own entries (names created or replaced in it)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

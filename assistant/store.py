@@ -58,6 +58,7 @@ class DocumentEntry:
     valid_from: str | None
     valid_to: str | None
     chunk_ids: list[str] = field(default_factory=list)
+    published: str | None = None  # the document's own date; absent in manifests written before it existed
 
 
 @dataclass

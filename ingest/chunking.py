@@ -3,6 +3,12 @@
 Each chunk keeps the heading path (e.g. "Terskelverdier > EØS-terskelverdier") as `section` and carries the
 document's metadata. Chunk ids are content hashes of document id, section, text and metadata, so an
 unchanged chunk keeps its id forever and a changed one gets a new id.
+
+Headings are never chunk text. Besides Markdown headings, lines that act as headings are made headings before
+splitting (`mark_headings`): a bold-only line, a numbered heading ("8.1 Klima- og miljøhensyn som
+tildelingskriterier") and a short line without a full stop standing before a paragraph. A short fragment that
+stands before no paragraph (a table-of-contents line, a link label) is dropped. A lead-in ending in ":" and
+the list after it are one block, never split apart; a block longer than a chunk repeats its lead-in.
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from assistant.models import Chunk
 from ingest.loaders import Document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_BLOCK_START = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|\||#|>)")
+_BOLD_LINE = re.compile(r"^(?:\*\*|__)([^*_].*?)(?:\*\*|__)[:.]?$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s)")
+_BLOCK_START = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|\||#|>|(?:\*\*|__)[^*_].*(?:\*\*|__)[:.]?$)")
+# "8.1 Klima- og miljøhensyn …", "3 Tildelingskriterier": a section number, then a capitalised title.
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÆØÅ].*)$")
+# Short lines that are body text all the same: a letter's closing and a bare address.
+_KEPT_SHORT = re.compile(
+    r"^(?:(?:med\s+)?(?:vennlig|venleg)?\s*(?:hilsen|helsing)|kind regards|best regards|yours sincerely"
+    r"|\S*(?:://|www\.)\S*)$",
+    re.IGNORECASE,
+)
+FRAGMENT_MAX_WORDS = 8  # longer lines without a full stop are sentences missing one, not labels
+NUMBERED_HEADING_MAX_WORDS = 14  # a numbered line longer than this is a numbered sentence
 
 
 def unwrap(text: str) -> str:
@@ -29,11 +47,74 @@ def unwrap(text: str) -> str:
             if out and out[-1] != "":
                 out.append("")
             continue
-        if out and out[-1] and not _BLOCK_START.match(line) and not _HEADING.match(out[-1]):
-            out[-1] = f"{out[-1]} {line}"
+        previous = out[-1] if out else ""
+        if (
+            previous
+            and not _BLOCK_START.match(line)
+            and not _HEADING.match(previous)
+            and not (_BOLD_LINE.match(previous))
+        ):
+            out[-1] = f"{previous} {line}"
         else:
             out.append(line)
     return "\n".join(out).strip()
+
+
+def _is_sentence(line: str) -> bool:
+    return line.rstrip().endswith((".", "!", "?", ":", ";", ")", '"', "»")) or len(line.split()) > (
+        FRAGMENT_MAX_WORDS
+    )
+
+
+def _is_fragment(paragraph: str) -> bool:
+    """One short line without a full stop, list marker or table punctuation: a label, not a sentence."""
+    return (
+        "\n" not in paragraph
+        and not _HEADING.match(paragraph)
+        and not _LIST_ITEM.match(paragraph)
+        and not paragraph.startswith(("|", ">"))
+        and ";" not in paragraph
+        and ": " not in paragraph
+        and not _is_sentence(paragraph)
+        and not _KEPT_SHORT.match(paragraph.strip())
+    )
+
+
+def mark_headings(text: str) -> str:
+    """Make lines that act as headings Markdown headings; drop lone fragments (see the module docstring)."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    out: list[str] = []
+    level = 1  # of the last real heading: inferred headings go one below it
+    for index, paragraph in enumerate(paragraphs):
+        following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
+        heading = _HEADING.match(paragraph)
+        bold = _BOLD_LINE.match(paragraph) if "\n" not in paragraph else None
+        numbered = _NUMBERED_HEADING.match(paragraph) if "\n" not in paragraph else None
+        if heading:
+            level = len(heading.group(1))
+            out.append(paragraph)
+        elif bold:
+            out.append(f"{'#' * min(level + 1, 6)} {bold.group(1).strip()}")
+        elif numbered and _numbered_heading(paragraph):
+            depth = numbered.group(1).count(".") + 2
+            out.append(f"{'#' * min(depth, 6)} {paragraph}")
+        elif _is_fragment(paragraph):
+            if (
+                re.search(r"[^\W\d_]", paragraph)
+                and following
+                and not _is_fragment(following)
+                and not _HEADING.match(following)
+            ):
+                out.append(f"{'#' * min(level + 1, 6)} {paragraph}")
+            # else: a label before nothing it could head (a table-of-contents or link line) is dropped
+        else:
+            out.append(paragraph)
+    return "\n\n".join(out)
+
+
+def _numbered_heading(line: str) -> bool:
+    words = line.split()
+    return len(words) <= NUMBERED_HEADING_MAX_WORDS and not line.rstrip().endswith((".", ";", ",", ":"))
 
 
 def sections(text: str) -> list[tuple[list[str], str]]:
@@ -61,6 +142,47 @@ def sections(text: str) -> list[tuple[list[str], str]]:
     return result
 
 
+def keep_lists_with_lead_in(body: str, size: int) -> str:
+    """Join a lead-in ending in ":" to the list after it with single newlines, so the splitter (which breaks
+    at blank lines first) keeps them in one chunk; a block over `size` becomes several, each with the lead-in.
+    """
+    paragraphs = body.split("\n\n")
+    out: list[str] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        items: list[str] = []
+        if paragraph.rstrip().endswith(":"):
+            following = index + 1
+            while following < len(paragraphs) and _is_list(paragraphs[following]):
+                items.extend(line for line in paragraphs[following].split("\n") if line.strip())
+                following += 1
+            if items:
+                out.extend(_lead_in_blocks(paragraph.strip(), items, size))
+                index = following
+                continue
+        out.append(paragraph)
+        index += 1
+    return "\n\n".join(out)
+
+
+def _is_list(paragraph: str) -> bool:
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return bool(lines) and all(_LIST_ITEM.match(line) for line in lines)
+
+
+def _lead_in_blocks(lead_in: str, items: list[str], size: int) -> list[str]:
+    blocks: list[str] = []
+    current: list[str] = []
+    for item in items:
+        if current and len("\n".join([lead_in, *current, item])) > size:
+            blocks.append("\n".join([lead_in, *current]))
+            current = []
+        current.append(item)
+    blocks.append("\n".join([lead_in, *current]))
+    return blocks
+
+
 def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=size, chunk_overlap=overlap, separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""]
@@ -72,15 +194,16 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
         "language": doc.language,
         "valid_from": doc.valid_from,
         "valid_to": doc.valid_to,
+        "published": doc.published,
     }
     meta_key = json.dumps(meta, default=str, sort_keys=True)
     chunks: list[Chunk] = []
-    for path, body in sections(unwrap(doc.text)):
+    for path, body in sections(mark_headings(unwrap(doc.text))):
         # The document title is usually the top heading; keep the section path below it.
         if path and path[0] == doc.title:
             path = path[1:]
         section = " > ".join(path)
-        for piece in splitter.split_text(body):
+        for piece in splitter.split_text(keep_lists_with_lead_in(body, size)):
             digest = hashlib.sha256("\x00".join((doc.doc_id, section, piece, meta_key)).encode()).hexdigest()
             chunks.append(
                 Chunk(

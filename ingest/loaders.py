@@ -19,17 +19,20 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
-from html.parser import HTMLParser
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from assistant.errors import IngestError
+from ingest.dates import date_in_text
+from ingest.html import read_html
+from ingest.language import detect_language
+from ingest.pdf import read_pdf
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
-META_FIELDS = ("title", "source", "valid_from", "valid_to", "language", "kind")
+META_FIELDS = ("title", "source", "valid_from", "valid_to", "language", "kind", "published", "date")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 MAX_ZIP_ENTRIES = 10_000
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
@@ -60,6 +63,9 @@ class Document:
     language: str = "nb"
     valid_from: date | None = None
     valid_to: date | None = None
+    published: date | None = (
+        None  # the document's own date (stated, or found in its markup, text or metadata)
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -71,15 +77,20 @@ def load(path: Path, doc_id: str, limits: Limits | None = None) -> Document:
     """Read a supported file; raise IngestError naming the reason when it cannot be read."""
     suffix = path.suffix.lower()
     _check_size(path, limits or Limits())
+    found: dict[str, Any] = {}  # what the file itself says (page title, canonical URL, dates): stated wins
     try:
         if suffix in {".md", ".markdown"}:
             meta, text = _split_front_matter(_read_text(path))
         elif suffix == ".txt":
             meta, text = {}, _read_text(path)
         elif suffix in {".html", ".htm"}:
-            meta, text = _html(_read_text(path))
+            page = read_html(_read_text(path))
+            meta, text = {}, page.text
+            found = {"title": page.title, "source": page.source, "markup_date": page.published}
         elif suffix == ".pdf":
-            meta, text = {}, _pdf(path)
+            pdf = read_pdf(path)
+            meta, text = {}, pdf.text
+            found = {"title": pdf.title, "file_date": pdf.published}
         elif suffix == ".docx":
             meta, text = {}, _docx(path, limits or Limits())
         else:
@@ -90,24 +101,39 @@ def load(path: Path, doc_id: str, limits: Limits | None = None) -> Document:
         raise IngestError(f"cannot parse {suffix} file: {exc}") from exc
     meta = {**meta, **_sidecar(path)}
     if not text.strip():
-        raise IngestError("the document contains no text")
-    return _document(path, doc_id, text, meta)
+        raise IngestError(_empty_reason(suffix))
+    return _document(path, doc_id, text, meta, found)
 
 
-def _document(path: Path, doc_id: str, text: str, meta: dict[str, Any]) -> Document:
+def _empty_reason(suffix: str) -> str:
+    if suffix in {".html", ".htm"}:
+        return "the document contains no text (the page holds only menus, banners and links)"
+    if suffix == ".pdf":
+        return "the document contains no text (no text layer, or only running headers and page numbers)"
+    return "the document contains no text"
+
+
+def _document(path: Path, doc_id: str, text: str, meta: dict[str, Any], found: dict[str, Any]) -> Document:
     heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-    title = str(meta.get("title") or (heading.group(1).strip() if heading else path.stem))
+    title = str(
+        meta.get("title") or found.get("title") or (heading.group(1).strip() if heading else path.stem)
+    )
     extra = {k: v for k, v in meta.items() if k not in META_FIELDS}
+    valid_from = _date(meta.get("valid_from"), "valid_from")
+    stated = _date(meta.get("published"), "published") or _date(meta.get("date"), "date") or valid_from
     return Document(
         doc_id=doc_id,
         path=path,
         text=text,
         title=title,
-        source=str(meta.get("source") or path.as_posix()),
+        source=str(meta.get("source") or found.get("source") or path.as_posix()),
         kind=str(meta.get("kind") or "document"),
-        language=str(meta.get("language") or "nb"),
-        valid_from=_date(meta.get("valid_from"), "valid_from"),
+        language=str(meta.get("language") or detect_language(text)),
+        valid_from=valid_from,
         valid_to=_date(meta.get("valid_to"), "valid_to"),
+        # the document's own date: stated in front matter or sidecar, else the page's markup, a labelled
+        # date in its text ("Publisert 12.03.2024"), else the PDF's metadata (often only the file's date)
+        published=stated or found.get("markup_date") or date_in_text(text) or found.get("file_date"),
         extra=extra,
     )
 
@@ -170,70 +196,14 @@ def _sidecar(path: Path) -> dict[str, Any]:
 def _date(value: Any, name: str) -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, datetime):  # YAML reads "2024-03-12 10:00" as a datetime
+        return value.date()
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
         raise IngestError(f"{name} is not an ISO date: {value!r}") from exc
-
-
-class _HTMLText(HTMLParser):
-    """HTML to text with Markdown headings; script, style and other non-content tags are dropped."""
-
-    SKIP = frozenset(
-        {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "iframe", "object"}
-    )
-    BLOCK = frozenset({"p", "div", "li", "br", "tr", "section", "article", "table", "ul", "ol", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif re.fullmatch(r"h[1-6]", tag):
-            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
-        elif tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif re.fullmatch(r"h[1-6]", tag):
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def _html(text: str) -> tuple[dict[str, Any], str]:
-    parser = _HTMLText()
-    parser.feed(text)
-    body = re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
-    return ({"title": parser.title.strip()} if parser.title.strip() else {}), body
-
-
-def _pdf(path: Path) -> str:
-    from pypdf import PdfReader
-
-    with open(path, "rb") as fh:
-        if b"%PDF-" not in fh.read(1024):
-            raise IngestError("cannot parse .pdf file: no %PDF header (another file renamed .pdf?)")
-    reader = PdfReader(str(path))
-    pages = [(page.extract_text() or "").strip() for page in reader.pages]
-    return "\n\n".join(f"## Side {n}\n\n{text}" for n, text in enumerate(pages, 1) if text)
 
 
 def _check_zip(path: Path, limits: Limits) -> None:

@@ -189,6 +189,7 @@ def _entry(doc: Document, scope: str, chunks: list[Chunk]) -> DocumentEntry:
         valid_from=doc.valid_from.isoformat() if doc.valid_from else None,
         valid_to=doc.valid_to.isoformat() if doc.valid_to else None,
         chunk_ids=[c.chunk_id for c in chunks],
+        published=doc.published.isoformat() if doc.published else None,
     )
 
 

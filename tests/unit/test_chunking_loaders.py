@@ -130,11 +130,11 @@ def minimal_pdf(text: str) -> bytes:
     return out
 
 
-def test_pdf_text_is_read_page_by_page(tmp_path):
+def test_pdf_text_is_read_without_page_markers(tmp_path):
     doc = load(write(tmp_path, "plan.pdf", minimal_pdf("Klima skal vektes minst 30 prosent.")), "x/plan.pdf")
-    assert "Klima skal vektes minst 30 prosent." in doc.text
+    assert "Klima skal vektes minst 30 prosent." in doc.text and "Side 1" not in doc.text
     chunks = chunk_document(doc, size=900, overlap=150)
-    assert chunks[0].section == "Side 1" and chunks[0].title == "plan"
+    assert chunks[0].section == "" and chunks[0].title == "plan"
 
 
 def test_pdf_without_text_is_an_error(tmp_path):

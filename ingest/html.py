@@ -1,0 +1,339 @@
+"""An HTML page to its main text, with the page's own title, URL and date.
+
+The main text comes from trafilatura's XML output, converted here: headings become Markdown headings (a
+paragraph that is only bold text becomes a heading one level below the last one), list items `- item`
+lines, and each table row one line "Header: value; Header: value" so a row reads as a sentence on its own.
+Menus, cookie banners, breadcrumbs, share/print links, related-link blocks and footers are what trafilatura
+leaves out; the few it keeps (and everything on a page where it finds no main text, which falls back to all
+visible text) are removed by `drop_boilerplate`. Nothing here reads files or raises for a bad page: the
+loader decides what an empty result means.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+
+from ingest.dates import date_in_text, parse_date
+
+log = logging.getLogger(__name__)
+
+# Block titles and link lines that are page furniture, not content (bokmål, nynorsk, English).
+_FURNITURE = re.compile(
+    r"^(?:#+\s*)?(?:les også|les meir|les mer(?: på .*)?|se også|sjå også|relatert(?:e)?(?: \w+)?|lenkeblokk"
+    r"|nyttige lenker|snarveier|snarvegar|til toppen|tilbake til toppen|gå til toppen|hopp til(?: .*)?"
+    r"|gå til (?:hovedinnhold|innhold|hovudinnhald)|del(?: på \w+| siden| sida| artikkelen)?|skriv ut"
+    r"|print|share(?: on \w+)?|see also|related(?: \w+)?|read more|back to top|skip to(?: .*)?"
+    r"|icon|ikon|meny|menu|søk|search|forside|hjem|home|godta(?: alle)?|avvis|aksepter|accept(?: all)?"
+    r"|informasjonskapsler|cookies|personvern(?:erklæring)?|tilgjengelighetserklæring|kontakt oss"
+    r"|facebook|linkedin|twitter|x|e-post|epost|email)\s*[:.]?$",
+    re.IGNORECASE,
+)
+# Sentences of cookie banners and breadcrumb trails ("Forside > Tema > Klima").
+_BANNER = re.compile(r"informasjonskapsler|\bcookies?\b|samtykke til", re.IGNORECASE)
+_BREADCRUMB = re.compile(r"^(?:[^>/»›|]{1,40}\s[>»›/|]\s){2,}[^>/»›|]{1,60}$")
+# Containers whose class or id says they are page furniture (used where trafilatura found no main text).
+_FURNITURE_CLASS = re.compile(
+    r"\b(?:nav\w*|menu|meny|breadcrumbs?|brodsmul\w*|cookie\w*|consent|banner|share|social|del|deling|print"
+    r"|related|relatert\w*|footer|bunn|botn|annonse|ad|ads|advert\w*|skip\w*|sidebar|toolbar)\b",
+    re.IGNORECASE,
+)
+_RELATED_HEADING = re.compile(
+    r"^(#+)\s*(?:les også|les meir|se også|sjå også|relatert\w*(?: \w+)?|lenkeblokk|nyttige lenker"
+    r"|see also|related(?: \w+)?|innhold|innhald|innholdsfortegnelse|innhaldsliste|på denne siden"
+    r"|på denne sida|contents|table of contents|on this page)\s*:?$",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
+SITE_SUFFIX_MAX_WORDS = 4  # "… | Direktoratet for forvaltning og økonomistyring" is longer: then it stays
+
+
+@dataclass
+class Page:
+    text: str
+    title: str = ""
+    source: str = ""
+    published: date | None = None
+
+
+def read_html(markup: str) -> Page:
+    """Main text, title (without the site suffix), canonical URL and date of one HTML page."""
+    visible = visible_text(markup)
+    head = _Head()
+    head.feed(markup)
+    main = _main_text(markup)
+    text = main if main and not _flattened(main, visible) else drop_boilerplate(visible)
+    # The later of the markup's date and a visible "Sist endret" line: a page revised after its markup date
+    # was written (or whose CMS sets only the first publication) is as current as its text says.
+    dates = [found for found in (_meta_date(markup), date_in_text(visible)) if found]
+    published = max(dates) if dates else None
+    title = strip_site_suffix(head.meta.get("og:title") or head.title) or head.h1
+    source = head.canonical or head.meta.get("og:url", "")
+    return Page(text=text, title=title.strip(), source=source.strip(), published=published)
+
+
+def strip_site_suffix(title: str) -> str:
+    """'Klima og miljø | anskaffelser.no' → 'Klima og miljø' (a short last part after a separator goes)."""
+    title = re.sub(r"\s+", " ", title).strip()
+    while True:  # "… | Fagforum | Kluge": section and site names both go
+        cuts = [title.rpartition(sep) for sep in _TITLE_SEPARATORS if sep in title]
+        cut = max(cuts, key=lambda parts: len(parts[0]), default=None)
+        if not cut or len(cut[2].split()) > SITE_SUFFIX_MAX_WORDS or not cut[0].strip():
+            return title
+        title = cut[0].strip()
+
+
+def drop_boilerplate(text: str) -> str:
+    """Remove furniture lines, cookie sentences, breadcrumbs and related-link sections from page text."""
+    out: list[str] = []
+    skip_level = 0  # inside a "Les også" section until a heading of the same or a higher level
+    for line in text.split("\n"):
+        stripped = line.strip()
+        heading = re.match(r"^(#+)\s", stripped)
+        if skip_level and heading and len(heading.group(1)) <= skip_level:
+            skip_level = 0
+        if skip_level:
+            continue
+        related = _RELATED_HEADING.match(stripped)
+        if related:
+            skip_level = len(related.group(1))
+            continue
+        bare = re.sub(r"^[-*•]\s+", "", stripped)
+        if bare and (_FURNITURE.match(bare) or _BANNER.search(bare) or _BREADCRUMB.match(bare)):
+            continue
+        out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def _flattened(main: str, visible: str) -> bool:
+    """True when trafilatura ran a page's headings into its paragraphs ("Miljø Klima skal …"), as its
+    fallback extractors do on pages without a content container: then the visible text is the better source.
+    """
+
+    def headings(text: str) -> set[str]:
+        return {m.group(1) for m in re.finditer(r"^#+\s+(.+)$", text, re.MULTILINE)}
+
+    lost = headings(visible) - headings(main)  # headings the page has and trafilatura's text has not
+    paragraphs = [p for p in main.split("\n\n") if not p.startswith("#")]
+    # A heading run into text is followed by the next sentence's capital ("Beløpsgrenser Reglane gjeld …").
+    run_in = [re.compile(rf"(?:^|\s){re.escape(heading)} [A-ZÆØÅ0-9–]") for heading in lost]
+    return any(pattern.search(p) for pattern in run_in for p in paragraphs)
+
+
+def _without_active_content(markup: str):
+    """The page as an lxml tree without scripts, styles, frames and other elements that are never text."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(markup)
+    for element in tree.xpath(
+        "//script|//style|//noscript|//iframe|//object|//embed|//template|//svg|//form|//button"
+    ):
+        element.drop_tree()
+    return tree
+
+
+def _main_text(markup: str) -> str:
+    """trafilatura's main text converted to our Markdown-like text; '' when it finds none."""
+    import trafilatura
+    from lxml import etree
+
+    try:
+        xml = trafilatura.extract(
+            _without_active_content(markup),
+            output_format="xml",
+            include_tables=True,
+            include_formatting=True,  # keeps <hi> so a bold-only paragraph can become a heading
+            include_links=False,
+            include_comments=False,
+            include_images=False,
+            # favor_recall: on short pages the default falls back to an extractor that merges headings into
+            # paragraphs ("Miljø Klima skal …"); recall keeps them, and drop_boilerplate removes what it adds
+            favor_recall=True,
+        )
+    except Exception as exc:  # a damaged page: the visible-text fallback still reads it
+        log.info("trafilatura could not read the page", extra={"error": str(exc)})
+        return ""
+    if not xml:
+        return ""
+    root = etree.fromstring(xml.encode("utf-8"))
+    main = root.find("main")
+    return drop_boilerplate(xml_to_text(main if main is not None else root))
+
+
+def xml_to_text(main) -> str:
+    """trafilatura's XML body (head, p, list, table, quote …) to paragraphs separated by blank lines."""
+    blocks: list[str] = []
+    level = 1
+    for element in main:
+        tag = element.tag
+        if tag == "head":
+            rend = element.get("rend", "h2")
+            level = int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2
+            blocks.append(f"{'#' * level} {_inline(element)}")
+        elif tag == "list":
+            blocks.append("\n".join(_list_items(element)))
+        elif tag == "table":
+            blocks.extend(table_rows(element))
+        elif tag == "p" and _is_bold_heading(element):
+            blocks.append(f"{'#' * min(level + 1, 6)} {_inline(element)}")
+        else:
+            blocks.append(_inline(element))
+    return "\n\n".join(block for block in blocks if block.strip())
+
+
+def _inline(element) -> str:
+    return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+def _is_bold_heading(paragraph) -> bool:
+    """A paragraph whose whole text is bold, short and without a closing full stop acts as a heading."""
+    text = _inline(paragraph)
+    bold = "".join(_inline(hi) for hi in paragraph.iter("hi") if hi.get("rend") in {"#b", "#strong"})
+    return (
+        bool(text)
+        and bold.replace(" ", "") == text.replace(" ", "")
+        and len(text) <= 120
+        and not (text.endswith((".", ":", "!", "?")))
+    )
+
+
+def _list_items(element, depth: int = 0) -> list[str]:
+    lines = []
+    for item in element.findall("item"):
+        nested = item.findall("list")
+        own = (item.text or "") + "".join(
+            "".join(child.itertext()) + (child.tail or "") if child.tag != "list" else (child.tail or "")
+            for child in item
+        )
+        own = re.sub(r"\s+", " ", own).strip()
+        if own:
+            lines.append(f"{'  ' * depth}- {own}")
+        for sub in nested:
+            lines.extend(_list_items(sub, depth + 1))
+    return lines
+
+
+def table_rows(table) -> list[str]:
+    """Each body row as 'Header: value; Header: value'; a table without a header row as 'value; value'."""
+    rows = [[_inline(cell) for cell in row.findall("cell")] for row in table.findall("row")]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    first = table.find("row")
+    has_header = first is not None and all(cell.get("role") == "head" for cell in first.findall("cell"))
+    header, body = (rows[0], rows[1:]) if has_header and len(rows) > 1 else ([], rows)
+    lines = []
+    for row in body:
+        if header and len(header) == len(row):
+            pairs = [f"{name}: {value}" if name else value for name, value in zip(header, row, strict=True)]
+            lines.append("; ".join(pair for pair, value in zip(pairs, row, strict=True) if value))
+        else:
+            lines.append("; ".join(value for value in row if value))
+    return lines
+
+
+def _meta_date(markup: str) -> date | None:
+    """The page's date from its markup (meta tags, time elements) by htmldate; the updated date if given."""
+    from htmldate import find_date
+
+    try:
+        # extensive_search=False: only markup and precise patterns, not any date-looking string in the text
+        return parse_date(find_date(markup, extensive_search=False, original_date=False))
+    except Exception as exc:  # htmldate raises on odd markup; the text and PDF fallbacks remain
+        log.info("htmldate could not read the page", extra={"error": str(exc)})
+        return None
+
+
+class _Head(HTMLParser):
+    """<title>, meta properties, the canonical link and the first <h1>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.h1 = ""
+        self.canonical = ""
+        self.meta: dict[str, str] = {}
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "meta":
+            key = (values.get("property") or values.get("name") or "").lower()
+            if key and values.get("content"):
+                self.meta.setdefault(key, values["content"])
+        elif tag == "link" and "canonical" in values.get("rel", "").lower().split():
+            self.canonical = self.canonical or values.get("href", "")
+        elif tag in {"title", "h1"}:
+            self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "h1" and not self.h1.strip():
+            self.h1 += re.sub(r"\s+", " ", data)
+
+
+class _VisibleText(HTMLParser):
+    """HTML to text with Markdown headings, `- ` list items and `; `-separated table cells; scripts, styles,
+    navigation, footers and containers classed as furniture (menu, cookie, share, …) are dropped."""
+
+    SKIP = frozenset(
+        {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "iframe", "object"}
+        | {"form", "button", "aside"}
+    )
+    BLOCK = frozenset({"p", "div", "br", "tr", "section", "article", "table", "ul", "ol", "blockquote"})
+    VOID = frozenset(
+        {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip: list[str] = []  # open tags of the skipped element, outermost first
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.VOID:
+            if tag == "br" and not self._skip:
+                self.parts.append("\n\n")
+            return
+        if self._skip:
+            self._skip.append(tag)
+            return
+        values = {name: value or "" for name, value in attrs}
+        if tag in self.SKIP or _FURNITURE_CLASS.search(f"{values.get('class', '')} {values.get('id', '')}"):
+            self._skip.append(tag)
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in {"td", "th"}:
+            self.parts.append("; ")
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            if tag in self._skip:  # close up to the matching tag (browsers forgive unclosed children too)
+                del self._skip[len(self._skip) - 1 - self._skip[::-1].index(tag) :]
+            return
+        if re.fullmatch(r"h[1-6]", tag) or tag in {"ul", "ol"}:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def visible_text(markup: str) -> str:
+    """All visible text of a page (headings as Markdown), without scripts, styles, nav and footer."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    lines = [re.sub(r"^;\s*|\s*;\s*$", "", line.strip()) for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

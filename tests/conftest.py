@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -19,6 +20,14 @@ PUBLIC_EVAL = ROOT / "tests" / "eval" / "public.jsonl"  # byte copy of the publi
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def unavailable(message: str) -> NoReturn:
+    """A tool the test needs is missing: skip on a developer's machine, fail under CI (`.ci/run` sets CI and
+    installs every tool), so a missing install step can never hide a whole file of tests."""
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
@@ -79,10 +88,7 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

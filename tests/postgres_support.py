@@ -13,14 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import unavailable as _unavailable
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _as_postgres(*args: str | Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, unavailable
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ASSISTANT = [sys.executable, "-c", "from assistant.cli import main; raise SystemExit(main())"]  # the CLI
@@ -40,6 +40,21 @@ def fake_model_environment(data_dir: Path, **extra: str) -> dict[str, str]:
         "ANONYMIZED_TELEMETRY": "False",
         **extra,
     }
+
+
+def chroma_command() -> str | None:
+    found = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    return found if Path(found).exists() else None
+
+
+def require_servers() -> None:
+    """PostgreSQL 15 (Debian's package), `chroma run` (chromadb's CLI) and, as root, `runuser`."""
+    if not (PG_BIN / "initdb").exists():
+        unavailable("the scale-out tests need PostgreSQL 15: apt-get install postgresql")
+    if chroma_command() is None:
+        unavailable("the scale-out tests need `chroma run`: pip install chromadb")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        unavailable("running PostgreSQL as root needs runuser: apt-get install util-linux")
 
 
 def free_port() -> int:
@@ -145,8 +160,16 @@ class Process:
 
 def chroma_server(directory: Path) -> Process:
     port = free_port()
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    command = [chroma, "run", "--path", str(directory / "chroma"), "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        chroma_command() or "chroma",
+        "run",
+        "--path",
+        str(directory / "chroma"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     process = Process(command, env, directory / "chroma.log", f"http://127.0.0.1:{port}/api/v2/heartbeat")
     process.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, unavailable
 from tests.integration.scale_out_support import ASSISTANT, Process, fake_model_environment, free_port
 
 AS_ROOT = os.geteuid() == 0
@@ -30,10 +30,13 @@ INGEST = [sys.executable, "-m", "ingest"]
 QUESTION = "Hvor mye skal klima og miljø vektes?"
 NEW_DOCUMENT = "---\ntitle: Ny veileder\n---\n# Ny veileder\n\nKlimakrav i anskaffelser av arbeidsbåter.\n"
 
-pytestmark = pytest.mark.skipif(
-    AS_ROOT and shutil.which("setpriv") is None,
-    reason="running as root needs setpriv (util-linux) to make file permissions apply",
-)
+
+@pytest.fixture(autouse=True, scope="module")
+def _setpriv_as_root():
+    if AS_ROOT and shutil.which("setpriv") is None:  # skipped locally, failed under CI
+        unavailable(
+            "running as root needs setpriv (apt-get install util-linux) to make file permissions apply"
+        )
 
 
 def environment(data_dir: Path) -> dict[str, str]:

@@ -28,12 +28,14 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s)")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|\||#|>|(?:\*\*|__)[^*_].*(?:\*\*|__)[:.]?$)")
 # "8.1 Klima- og miljøhensyn …", "3 Tildelingskriterier": a section number, then a capitalised title.
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÆØÅ].*)$")
-# Short lines that are body text all the same: a letter's closing and a bare address.
-_KEPT_SHORT = re.compile(
-    r"^(?:(?:med\s+)?(?:vennlig|venleg)?\s*(?:hilsen|helsing)|kind regards|best regards|yours sincerely"
-    r"|\S*(?:://|www\.)\S*)$",
+# Short lines that are body text all the same: a letter's closing (and its signature), a bare address.
+_CLOSING = re.compile(
+    r"^(?:(?:med\s+)?(?:vennlig|venleg)?\s*(?:hilsen|helsing)|kind regards|best regards|yours sincerely)"
+    r"[,.]?$",
     re.IGNORECASE,
 )
+_KEPT_SHORT = re.compile(r"^\S*(?:://|www\.)\S*$")
+MENU_MAX_WORDS = 3  # hard-wrapped prose almost never has two lines this short in a row
 FRAGMENT_MAX_WORDS = 8  # longer lines without a full stop are sentences missing one, not labels
 NUMBERED_HEADING_MAX_WORDS = 14  # a numbered line longer than this is a numbered sentence
 
@@ -52,12 +54,23 @@ def unwrap(text: str) -> str:
             previous
             and not _BLOCK_START.match(line)
             and not _HEADING.match(previous)
-            and not (_BOLD_LINE.match(previous))
+            and not _BOLD_LINE.match(previous)
+            and not _menu_lines(previous, line)
         ):
             out[-1] = f"{previous} {line}"
         else:
             out.append(line)
     return "\n".join(out).strip()
+
+
+def _menu_lines(previous: str, line: str) -> bool:
+    """Two very short lines in a row, the second capitalised: menu entries or labels, not wrapped prose."""
+    return (
+        len(previous.split()) <= MENU_MAX_WORDS
+        and len(line.split()) <= MENU_MAX_WORDS
+        and line[:1].isupper()
+        and not previous.endswith(("-", ","))
+    )
 
 
 def _is_sentence(line: str) -> bool:
@@ -77,6 +90,7 @@ def _is_fragment(paragraph: str) -> bool:
         and ": " not in paragraph
         and not _is_sentence(paragraph)
         and not _KEPT_SHORT.match(paragraph.strip())
+        and not _CLOSING.match(paragraph.strip())
     )
 
 
@@ -85,19 +99,25 @@ def mark_headings(text: str) -> str:
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     out: list[str] = []
     level = 1  # of the last real heading: inferred headings go one below it
+    signature = False  # after "Med hilsen" short lines are the sender's names and titles, kept as text
     for index, paragraph in enumerate(paragraphs):
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
         heading = _HEADING.match(paragraph)
         bold = _BOLD_LINE.match(paragraph) if "\n" not in paragraph else None
         numbered = _NUMBERED_HEADING.match(paragraph) if "\n" not in paragraph else None
         if heading:
-            level = len(heading.group(1))
+            level, signature = len(heading.group(1)), False
+            out.append(paragraph)
+        elif signature or _CLOSING.match(paragraph.strip()):
+            signature = True
             out.append(paragraph)
         elif bold:
             out.append(f"{'#' * min(level + 1, 6)} {bold.group(1).strip()}")
         elif numbered and _numbered_heading(paragraph):
             depth = numbered.group(1).count(".") + 2
             out.append(f"{'#' * min(depth, 6)} {paragraph}")
+        elif "\n" in paragraph and all(_is_fragment(line) for line in paragraph.split("\n")):
+            pass  # a block of labels only: a menu, a link list or a table of contents
         elif _is_fragment(paragraph):
             if (
                 re.search(r"[^\W\d_]", paragraph)

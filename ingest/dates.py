@@ -28,11 +28,13 @@ _MONTH_DAY = rf"(?P<em>{_MONTH})\.?\s+(?P<ed>\d{{1,2}}),?\s+(?P<ey>\d{{4}})"
 _ANY_DATE = rf"(?:{_ISO}|{_NUMERIC}|{_DAY_MONTH}|{_MONTH_DAY})"
 _LABEL = (
     r"(?:publisert(?:\s+dato)?|sist\s+(?:endret|endra|oppdatert|revidert|publisert)|oppdatert|endret|endra"
-    r"|revidert|offentliggjort|offentleggjort|utgitt|dato|published(?:\s+on)?|last\s+(?:updated|modified|revised)|updated|modified|date)"
+    r"|revidert|offentliggjort|offentleggjort|utgitt|vedtatt|vedteke|sendt|sent|dato|published(?:\s+on)?|last\s+(?:updated|modified|revised)|updated|modified|date)"
 )
 # A label at the start of a line or after a separator ("Publisert 12.04.2023 · Sist endret: 5. mars 2024").
+_WEEKDAY = r"(?:\w+dag|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"  # "tysdag 8. oktober"
 _LABELLED = re.compile(
-    rf"(?:^|[·|•,;/]\s*){_LABEL}\s*:?\s*(?:den\s+|on\s+)?{_ANY_DATE}", re.IGNORECASE | re.MULTILINE
+    rf"(?:^|[·|•,;/]\s*){_LABEL}\s*:?\s*(?:den\s+|on\s+)?(?:{_WEEKDAY})?{_ANY_DATE}",
+    re.IGNORECASE | re.MULTILINE,
 )
 # A letter's dateline: "Oslo, 14. februar 2024" alone on its line.
 _DATELINE = re.compile(rf"^\s*[A-ZÆØÅ][\wæøåÆØÅ.\- ]{{1,30}},\s*(?:den\s+)?{_ANY_DATE}\s*$", re.MULTILINE)
@@ -60,6 +62,7 @@ def _parse(match: re.Match[str]) -> date | None:
 def date_in_text(text: str, *, today: date | None = None) -> date | None:
     """The latest labelled or dateline date in the text, or None; dates in the future are ignored."""
     today = today or date.today()
+    text = re.sub(r"[*_]{1,2}", "", text)  # "**Sist endret:** 28.11.2023" in Markdown
     found = []
     for pattern in (_LABELLED, _DATELINE):
         for match in pattern.finditer(text):

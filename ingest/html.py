@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 from ingest.boilerplate import drop_boilerplate, visible_text
 from ingest.dates import date_in_text, parse_date
+from ingest.tables import row_lines
 
 log = logging.getLogger(__name__)
 
@@ -170,22 +171,11 @@ def _list_items(element, depth: int = 0) -> list[str]:
 
 
 def table_rows(table) -> list[str]:
-    """Each body row as 'Header: value; Header: value'; a table without a header row as 'value; value'."""
+    """trafilatura's <table> as lines (see `ingest.tables`); its header row is the one of head cells."""
     rows = [[_inline(cell) for cell in row.findall("cell")] for row in table.findall("row")]
-    rows = [row for row in rows if any(row)]
-    if not rows:
-        return []
     first = table.find("row")
     has_header = first is not None and all(cell.get("role") == "head" for cell in first.findall("cell"))
-    header, body = (rows[0], rows[1:]) if has_header and len(rows) > 1 else ([], rows)
-    lines = []
-    for row in body:
-        if header and len(header) == len(row):
-            pairs = [f"{name}: {value}" if name else value for name, value in zip(header, row, strict=True)]
-            lines.append("; ".join(pair for pair, value in zip(pairs, row, strict=True) if value))
-        else:
-            lines.append("; ".join(value for value in row if value))
-    return lines
+    return row_lines(rows, has_header=has_header)
 
 
 def _meta_date(markup: str) -> date | None:

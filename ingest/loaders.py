@@ -17,7 +17,6 @@ import codecs
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,15 +25,16 @@ from typing import Any
 import yaml
 
 from assistant.errors import IngestError
+from ingest.boilerplate import drop_boilerplate
 from ingest.dates import date_in_text
 from ingest.html import read_html
 from ingest.language import detect_language
+from ingest.office import MAX_ZIP_ENTRIES, read_docx  # noqa: F401  (MAX_ZIP_ENTRIES: part of this API)
 from ingest.pdf import read_pdf
 
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 META_FIELDS = ("title", "source", "valid_from", "valid_to", "language", "kind", "published", "date")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
-MAX_ZIP_ENTRIES = 10_000
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -81,8 +81,8 @@ def load(path: Path, doc_id: str, limits: Limits | None = None) -> Document:
     try:
         if suffix in {".md", ".markdown"}:
             meta, text = _split_front_matter(_read_text(path))
-        elif suffix == ".txt":
-            meta, text = {}, _read_text(path)
+        elif suffix == ".txt":  # often a copy of a web page: its menu and share lines go as in HTML
+            meta, text = {}, drop_boilerplate(_read_text(path))
         elif suffix in {".html", ".htm"}:
             page = read_html(_read_text(path))
             meta, text = {}, page.text
@@ -92,7 +92,9 @@ def load(path: Path, doc_id: str, limits: Limits | None = None) -> Document:
             meta, text = {}, pdf.text
             found = {"title": pdf.title, "file_date": pdf.published}
         elif suffix == ".docx":
-            meta, text = {}, _docx(path, limits or Limits())
+            office = read_docx(path, (limits or Limits()).max_unzipped_bytes)
+            meta, text = {}, office.text
+            found = {"title": office.title, "file_date": office.published}
         else:
             raise IngestError(f"unsupported file type {suffix!r}")
     except IngestError:
@@ -204,37 +206,3 @@ def _date(value: Any, name: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError as exc:
         raise IngestError(f"{name} is not an ISO date: {value!r}") from exc
-
-
-def _check_zip(path: Path, limits: Limits) -> None:
-    """Refuse zip bombs before python-docx unpacks the archive (it reads every part into memory)."""
-    if not zipfile.is_zipfile(path):
-        raise IngestError("cannot parse .docx file: not a zip archive (another file renamed .docx?)")
-    with zipfile.ZipFile(path) as archive:
-        entries = archive.infolist()
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise IngestError(f"the DOCX archive has {len(entries):,} entries (limit {MAX_ZIP_ENTRIES:,})")
-    # zipfile never inflates an entry beyond its declared size, so the declared sizes bound the memory used.
-    unzipped = sum(entry.file_size for entry in entries)
-    if unzipped > limits.max_unzipped_bytes:
-        raise IngestError(
-            f"the DOCX archive unpacks to {unzipped:,} bytes, more than the limit of "
-            f"{limits.max_unzipped_bytes:,} (max_unzipped_bytes); possibly a zip bomb"
-        )
-
-
-def _docx(path: Path, limits: Limits) -> str:
-    import docx
-
-    _check_zip(path, limits)
-    lines = []
-    for paragraph in docx.Document(str(path)).paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        level = re.match(r"Heading (\d)", style)
-        if style == "Title":
-            lines.append(f"# {paragraph.text}")
-        elif level:
-            lines.append(f"{'#' * (int(level.group(1)) + 1)} {paragraph.text}")
-        else:
-            lines.append(paragraph.text)
-    return "\n\n".join(line for line in lines if line.strip())

@@ -194,3 +194,32 @@ def test_the_limits_are_settings(tmp_path, monkeypatch):
 
     settings = Settings(_env_file=None)
     assert (settings.max_document_bytes, settings.max_unzipped_bytes) == (123, 456)
+
+
+def test_furniture_only_html_and_header_only_pdf_are_refused_and_the_index_kept(settings, tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in GOOD.items():
+        write(folder / name, text)
+    assert not run(settings, [folder]).plan.errors
+    before = live(settings)
+    write(
+        folder / "meny.html",
+        "<html><head><title>Forside | anskaffelser.no</title></head><body><nav><a href='/'>Forside</a></nav>"
+        "<div class='cookie-banner'>Vi bruker informasjonskapsler.</div><p><a href='#'>Til toppen</a></p>"
+        "<footer>DFØ, Postboks 7154</footer></body></html>",
+    )
+    pdf = fpdf.FPDF()
+    pdf.set_auto_page_break(False)
+    for number in (1, 2, 3):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=8)
+        pdf.cell(0, 5, "Veileder om klimakrav | Innkjopssamarbeidet", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(280)
+        pdf.cell(0, 5, f"Side {number} av 3")
+    pdf.output(str(folder / "tom.pdf"))
+    report = run(settings, [folder])
+    reasons = {Path(path).name: reason for path, reason in report.plan.errors}
+    assert "only menus" in reasons["meny.html"] and "only running headers" in reasons["tom.pdf"]
+    assert live(settings) == before

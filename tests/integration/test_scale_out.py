@@ -255,3 +255,53 @@ def test_shared_index_holds_the_same_chunks_and_bm25_as_the_embedded_one(servers
     assert query and all(t.alternatives for t in query)
     best = shared.chunks[shared.lexical.search([s for t in query for s in t.alternatives], 1)[0][0]]
     assert "terskel" in best.text.lower()
+
+
+def test_answers_through_both_workers_are_right_and_cite_stored_chunks_verbatim(servers, tmp_path):
+    """End to end with the real default embedding model: the `ingest` command embedded the corpus into the
+    Chroma server, `serve --workers 2` answers over HTTP with PostgreSQL behind it. Every answer is scored
+    as the evaluation does, and every citation is checked against what the server stores."""
+    from assistant.config import Settings
+    from assistant.evaluation import GATES, has_fact, load_questions
+    from assistant.store import open_store
+    from tests.conftest import PUBLIC_EVAL, ROOT, make_settings
+
+    reader = open_store(make_settings(tmp_path / "unused", chroma_url=servers.chroma.url))
+    snapshot = reader.snapshot()
+    default_model = Settings.model_fields["embedding_model"].default
+    assert snapshot.embedding_model == default_model and default_model != "fake"
+
+    items = load_questions(PUBLIC_EVAL) + load_questions(ROOT / "tests" / "eval" / "followups.jsonl")
+    answerable = refusable = right_answers = right_refusals = cited = 0
+    wrong = []
+    for item in items:
+        turns = item.get("turns") or [item["question"]]
+        reply = ask(servers, turns[0])
+        for text in turns[1:]:  # a follow-up, on whichever worker the new connection reaches
+            reply = ask(servers, text, reply["conversation_id"])
+        if item.get("expect", "answer") == "refuse":
+            refusable += 1
+            right_refusals += reply["refused"]
+            assert not reply["refused"] or not reply["citations"], item["id"]
+            continue
+        answerable += 1
+        correct = not reply["refused"] and all(has_fact(reply["answer"], g) for g in item["key_facts"])
+        right_answers += correct
+        if not correct:
+            wrong.append((item["id"], reply["answer"][:160]))
+        if reply["refused"]:
+            continue
+        assert reply["citations"], item["id"]
+        for n, citation in enumerate(reply["citations"], 1):
+            chunk = snapshot.get(citation["chunk_id"])
+            assert chunk is not None, (item["id"], citation["chunk_id"])  # a live chunk of the index
+            assert citation["snippet"] and citation["snippet"] in chunk.text, item["id"]  # verbatim
+            assert (citation["title"], citation["source"]) == (chunk.title, chunk.source)
+            assert f"[{n}]" in reply["answer"], item["id"]
+            cited += 1
+        ids = [c["chunk_id"] for c in reply["citations"]]
+        assert set(reader.collection.get(ids=ids, include=[])["ids"]) == set(ids)  # each has its vector
+
+    assert answerable > 15 and refusable > 0 and cited > answerable
+    assert right_answers / answerable >= GATES["accuracy"][1], wrong
+    assert right_refusals / refusable >= GATES["refusal"][1]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from ingest.tables import row_lines
+
 # Block titles and link lines that are page furniture, not content (bokmål, nynorsk, English).
 _FURNITURE = re.compile(
     r"^(?:#+\s*)?(?:les også|les meir|les mer(?: på .*)?|se også|sjå også|relatert(?:e)?(?: \w+)?|lenkeblokk"
@@ -61,14 +63,15 @@ def drop_boilerplate(text: str) -> str:
 
 
 class _VisibleText(HTMLParser):
-    """HTML to text with Markdown headings, `- ` list items and `; `-separated table cells; scripts, styles,
-    navigation, footers and containers classed as furniture (menu, cookie, share, …) are dropped."""
+    """HTML to text with Markdown headings, `- ` list items and table rows as "Header: value" lines;
+    scripts, styles, navigation, footers and containers classed as furniture (menu, cookie, share, …) are
+    dropped. Tables are flat: a table inside a table cell adds its text to that cell."""
 
     SKIP = frozenset(
         {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "iframe", "object"}
         | {"form", "button", "aside"}
     )
-    BLOCK = frozenset({"p", "div", "br", "tr", "section", "article", "table", "ul", "ol", "blockquote"})
+    BLOCK = frozenset({"p", "div", "tr", "section", "article", "table", "ul", "ol", "blockquote", "caption"})
     VOID = frozenset(
         {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
     )
@@ -77,6 +80,9 @@ class _VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip: list[str] = []  # open tags of the skipped element, outermost first
+        self._rows: list[list[str]] | None = None  # the table being read
+        self._header = False  # its first row is all <th>
+        self._cell: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in self.VOID:
@@ -91,10 +97,19 @@ class _VisibleText(HTMLParser):
             self._skip.append(tag)
         elif re.fullmatch(r"h[1-6]", tag):
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "table" and self._rows is None:
+            self._rows, self._header = [], True
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in {"td", "th"} and self._rows is not None:
+            if not self._rows:
+                self._rows.append([])
+            if len(self._rows) == 1 and tag == "td":
+                self._header = False
+            self._cell = []
+            self._rows[-1].append("")
         elif tag == "li":
             self.parts.append("\n- ")
-        elif tag in {"td", "th"}:
-            self.parts.append("; ")
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
 
@@ -103,11 +118,22 @@ class _VisibleText(HTMLParser):
             if tag in self._skip:  # close up to the matching tag (browsers forgive unclosed children too)
                 del self._skip[len(self._skip) - 1 - self._skip[::-1].index(tag) :]
             return
-        if re.fullmatch(r"h[1-6]", tag) or tag in {"ul", "ol"}:
+        if tag in {"td", "th"} and self._rows and self._cell is not None:
+            self._rows[-1][-1] = " ".join("".join(self._cell).split())
+            self._cell = None
+        elif tag == "table" and self._rows is not None:
+            lines = row_lines(self._rows, has_header=self._header)
+            self.parts.append("\n\n" + "\n\n".join(lines) + "\n\n")
+            self._rows = None
+        elif re.fullmatch(r"h[1-6]", tag) or tag in {"ul", "ol"}:
             self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if self._skip:
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._rows is None or data.strip():  # in a table but in no cell: its caption
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
@@ -115,5 +141,7 @@ def visible_text(markup: str) -> str:
     """All visible text of a page (headings as Markdown), without scripts, styles, nav and footer."""
     parser = _VisibleText()
     parser.feed(markup)
-    lines = [re.sub(r"^;\s*|\s*;\s*$", "", line.strip()) for line in "".join(parser.parts).split("\n")]
+    if parser._rows:  # a table never closed: its rows still count
+        parser.parts.append("\n\n" + "\n\n".join(row_lines(parser._rows, has_header=parser._header)))
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

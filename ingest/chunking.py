@@ -35,6 +35,9 @@ _CLOSING = re.compile(
     re.IGNORECASE,
 )
 _KEPT_SHORT = re.compile(r"^\S*(?:://|www\.)\S*$")
+_BREADCRUMB = re.compile(r"^[^.!?]{1,60}(?:\s[>›»]\s[^.!?]{1,60}){2,}$")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_SETEXT = re.compile(r"^(=+|-+)$")  # a line of = or - under a title: Markdown's other heading syntax
 MENU_MAX_WORDS = 3  # hard-wrapped prose almost never has two lines this short in a row
 FRAGMENT_MAX_WORDS = 8  # longer lines without a full stop are sentences missing one, not labels
 NUMBERED_HEADING_MAX_WORDS = 14  # a numbered line longer than this is a numbered sentence
@@ -50,6 +53,10 @@ def unwrap(text: str) -> str:
                 out.append("")
             continue
         previous = out[-1] if out else ""
+        underline = _SETEXT.match(line) if len(line) >= 3 else None
+        if underline and previous and not _BLOCK_START.match(previous) and len(previous.split()) <= 12:
+            out[-1] = f"{'#' if line[0] == '=' else '##'} {previous}"
+            continue
         if (
             previous
             and not _BLOCK_START.match(line)
@@ -114,8 +121,10 @@ def mark_headings(text: str) -> str:
         elif bold:
             out.append(f"{'#' * min(level + 1, 6)} {bold.group(1).strip()}")
         elif numbered and _numbered_heading(paragraph):
-            depth = numbered.group(1).count(".") + 2
-            out.append(f"{'#' * min(depth, 6)} {paragraph}")
+            level = min(numbered.group(1).count(".") + 2, 6)
+            out.append(f"{'#' * level} {paragraph}")
+        elif "\n" not in paragraph and _BREADCRUMB.match(_MD_LINK.sub(r"\1", paragraph.removeprefix("> "))):
+            pass  # "Innkjøpswiki › Økonomi › Livssykluskostnader": where the page sits, not what it says
         elif "\n" in paragraph and all(_is_fragment(line) for line in paragraph.split("\n")):
             pass  # a block of labels only: a menu, a link list or a table of contents
         elif _is_fragment(paragraph):

@@ -171,11 +171,18 @@ def _list_items(element, depth: int = 0) -> list[str]:
 
 
 def table_rows(table) -> list[str]:
-    """trafilatura's <table> as lines (see `ingest.tables`); its header row is the one of head cells."""
-    rows = [[_inline(cell) for cell in row.findall("cell")] for row in table.findall("row")]
-    first = table.find("row")
-    has_header = first is not None and all(cell.get("role") == "head" for cell in first.findall("cell"))
-    return row_lines(rows, has_header=has_header)
+    """trafilatura's <table> as lines (see `ingest.tables`). The header is the first row of head cells; a
+    head row before it with a single filled cell is the table's caption, kept as a line of its own."""
+    rows = [row.findall("cell") for row in table.findall("row")]
+    captions: list[str] = []
+    while rows and all(cell.get("role") == "head" for cell in rows[0] if _inline(cell)):
+        filled = [_inline(cell) for cell in rows[0] if _inline(cell)]
+        if len(filled) > 1 or len(rows[0]) == 1:
+            break
+        captions.extend(filled)
+        rows = rows[1:]
+    has_header = bool(rows) and all(cell.get("role") == "head" for cell in rows[0])
+    return captions + row_lines([[_inline(cell) for cell in row] for row in rows], has_header=has_header)
 
 
 def _meta_date(markup: str) -> date | None:

@@ -155,3 +155,18 @@ def test_nynorsk_page_is_detected():
 )
 def test_site_suffix_is_stripped(title, expected):
     assert strip_site_suffix(title) == expected
+
+
+def test_visible_text_reader_keeps_lists_and_table_rows():
+    # the reader for pages where trafilatura finds no main text: items and header-named rows as well
+    from ingest.boilerplate import drop_boilerplate, visible_text
+
+    html = (
+        "<html><body><h2>Terskler</h2><p>Grensene er:</p><ul><li>nasjonal terskel</li><li>EØS-terskel</li></ul>"
+        "<table><caption>Beløp</caption><tr><th>Grense</th><th>Beløp</th></tr>"
+        "<tr><td>Nasjonal</td><td>1,3 millioner kr</td></tr></table>"
+        "<div class='share'>Del på Facebook</div><p>Til toppen</p></body></html>"
+    )
+    assert drop_boilerplate(visible_text(html)) == (
+        "## Terskler\n\nGrensene er:\n\n- nasjonal terskel\n- EØS-terskel\n\nBeløp\n\nGrense: Nasjonal; Beløp: 1,3 millioner kr"
+    )

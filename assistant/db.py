@@ -18,6 +18,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -42,6 +44,9 @@ from assistant.models import Answer, Conversation, Turn
 from assistant.regions import region_id
 
 log = logging.getLogger(__name__)
+
+FeedbackChange = Literal["new", "changed", "same"]
+WEB_RATER = "web"
 
 
 def _now() -> datetime:
@@ -85,9 +90,15 @@ class MessageRow(Base):
 
 
 class FeedbackRow(Base):
+    """One rating per answer and rater: a buyer who changes their mind changes the row (latest counts)."""
+
     __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("message_id", "rater", name="uq_feedback_message_rater"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    # Who rated: a keyed hash of the channel's user id (Slack, Teams), or `web` for whoever holds the
+    # message id in the widget / API. NULL for rows stored before ratings could be changed.
+    rater: Mapped[str | None] = mapped_column(String(64), nullable=True)
     rating: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     channel: Mapped[str] = mapped_column(String(32), default="api")
@@ -270,12 +281,40 @@ class Database:
 
     # ---- feedback, escalations, dedup ---------------------------------------------------------------
 
-    def add_feedback(self, message_id: str, rating: str, comment: str | None, *, channel: str = "api") -> int:
-        with self.session() as s, s.begin():
-            row = FeedbackRow(message_id=message_id, rating=rating, comment=comment, channel=channel)
-            s.add(row)
-            s.flush()
-            return row.id
+    def set_feedback(
+        self,
+        message_id: str,
+        rating: str,
+        comment: str | None,
+        *,
+        channel: str = "api",
+        rater: str | None = None,
+    ) -> tuple[int, FeedbackChange]:
+        """Store a rater's rating of an answer, replacing their earlier one: (row id, "new" | "changed" |
+        "same"). `rater` is the channel's user id (stored as a keyed hash); None means the web / API
+        holder of the message id. The same rating again without a new comment changes nothing ("same");
+        anything else replaces rating, comment and time, so each rater's latest rating counts once."""
+        key = WEB_RATER if rater is None else self.hash_user(f"{channel}:{rater}")
+        for attempt in range(2):  # a concurrent first rating by the same rater wins the unique key once
+            try:
+                with self.session() as s, s.begin():
+                    mine = (FeedbackRow.message_id == message_id) & (FeedbackRow.rater == key)
+                    row = s.scalars(select(FeedbackRow).where(mine)).first()
+                    if row is None:
+                        row = FeedbackRow(
+                            message_id=message_id, rater=key, rating=rating, comment=comment, channel=channel
+                        )
+                        s.add(row)
+                        s.flush()
+                        return row.id, "new"
+                    if row.rating == rating and (comment is None or comment == row.comment):
+                        return row.id, "same"
+                    row.rating, row.comment, row.created_at = rating, comment, _now()
+                    return row.id, "changed"
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def add_escalation(
         self,

@@ -13,6 +13,7 @@ import html
 import re
 
 from assistant.models import Answer, Citation
+from assistant.texts import EXAMPLE_QUESTIONS, STAFF_HANDOFF, say
 
 FEEDBACK_UP = "innkjop_feedback_up"
 FEEDBACK_DOWN = "innkjop_feedback_down"
@@ -20,18 +21,6 @@ ESCALATE = "innkjop_escalate"
 
 SECTION_LIMIT = 2900  # Slack rejects section text over 3000 characters
 CONTEXT_ELEMENTS = 10  # Slack's maximum per context block
-
-EXAMPLE_QUESTIONS = [
-    "Hvilke miljøkrav kan vi stille i en anskaffelse?",
-    "Hva er terskelverdiene for offentlige anskaffelser?",
-    "Hva sier handlingsplanen fra 2007 om samfunnsansvar?",
-]
-GREETING = (
-    "Hei! Jeg svarer på spørsmål om miljø- og samfunnsansvar i offentlige anskaffelser, "
-    "med kilder du kan sjekke. Hva lurer du på?"
-)
-STATUS_SEARCHING = "Søker i kildene…"
-ERROR_TEXT = "Beklager, noe gikk galt hos oss, så jeg fikk ikke svart. Prøv igjen om litt."
 
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,}$")
 _USER_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^<>]*)?>")
@@ -85,7 +74,7 @@ def _mention(kind: str, slack_id: str | None) -> str:
     """`<@U…>` / `<#C…>` for real Slack ids only; anything else is shown as text."""
     if slack_id and _SLACK_ID.match(slack_id):
         return f"<{kind}{slack_id}>"
-    return escape(slack_id or "ukjent")
+    return escape(slack_id or STAFF_HANDOFF["unknown"])
 
 
 def source_label(n: int, citation: Citation) -> str:
@@ -118,10 +107,10 @@ def answer_blocks(result: Answer, message_id: str, *, question: str | None = Non
     """The reply: (the question, when the user's own message is not visible), the answer, its numbered
     sources as links, and the feedback / hand-off buttons carrying the stored message id."""
     blocks: list[dict] = []
+    language = result.language
     if question:
-        blocks.append(
-            {"type": "context", "elements": [_mrkdwn(f"Du spurte: _{escape(_truncate(question, 300))}_")]}
-        )
+        asked = say("you_asked", language, question=f"_{escape(_truncate(question, 300))}_")
+        blocks.append({"type": "context", "elements": [_mrkdwn(asked)]})
     blocks.append({"type": "section", "text": _mrkdwn(escape(_truncate(result.answer)))})
     sources = [
         _mrkdwn(_link(c.source, source_label(n, c)))
@@ -134,9 +123,9 @@ def answer_blocks(result: Answer, message_id: str, *, question: str | None = Non
             "type": "actions",
             "block_id": "innkjop_actions",
             "elements": [
-                _button("👍", FEEDBACK_UP, message_id, "Nyttig svar"),
-                _button("👎", FEEDBACK_DOWN, message_id, "Ikke nyttig svar"),
-                _button("Spør en veileder", ESCALATE, message_id, "Send spørsmålet til en veileder"),
+                _button("👍", FEEDBACK_UP, message_id, say("up_long", language)),
+                _button("👎", FEEDBACK_DOWN, message_id, say("down_long", language)),
+                _button(say("escalate", language), ESCALATE, message_id, say("escalate_long", language)),
             ],
         }
     )
@@ -148,27 +137,18 @@ def answer_text(result: Answer) -> str:
     return escape(_truncate(result.answer))
 
 
-def help_blocks() -> list[dict]:
-    examples = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS)
-    text = (
-        "Jeg svarer på spørsmål om miljø- og samfunnsansvar i offentlige anskaffelser, med kilder.\n"
-        f"Skriv spørsmålet ditt etter at du nevner meg, eller bruk `/innkjop`. For eksempel:\n{examples}"
-    )
-    return [{"type": "section", "text": _mrkdwn(text)}]
+def help_blocks(language: str = "nb") -> list[dict]:
+    examples = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS["nb"])
+    return [{"type": "section", "text": _mrkdwn(say("help_slack", language, examples=examples))}]
 
 
-HELP_TEXT = "Still meg et spørsmål om miljø- og samfunnsansvar i offentlige anskaffelser."
-
-
-def too_long_text(length: int, limit: int) -> str:
-    return (
-        f"Spørsmålet er for langt ({length} tegn). Hold det under {limit} tegn – "
-        "gjerne ett spørsmål om gangen, så finner jeg lettere riktige kilder."
-    )
+def text_blocks(text: str) -> list[dict]:
+    """A reply that is only our own text (limits, problems), escaped like any other."""
+    return [{"type": "section", "text": _mrkdwn(escape(text))}]
 
 
 def suggested_prompts() -> list[dict[str, str]]:
-    return [{"title": q, "message": q} for q in EXAMPLE_QUESTIONS]
+    return [{"title": q, "message": q} for q in EXAMPLE_QUESTIONS["nb"]]
 
 
 # ---- hand-off to staff -------------------------------------------------------------------------------
@@ -185,23 +165,24 @@ def escalation_blocks(
     permalink: str | None,
 ) -> list[dict]:
     """The message a regional staff channel gets when a buyer presses «Spør en veileder»."""
-    where = _link(permalink, "Åpne tråden") if permalink else "Spurt privat med `/innkjop`"
-    answered = "Assistenten fant ikke noe sikkert svar." if refused else "Assistentens svar:"
+    words = STAFF_HANDOFF
+    where = _link(permalink, words["open_thread"]) if permalink else words["private"]
+    answered = words["refused"] if refused else words["answer"]
     return [
-        {"type": "header", "text": _plain("Spørsmål til veileder")},
+        {"type": "header", "text": _plain(words["title"])},
         {
             "type": "section",
             "fields": [
-                _mrkdwn(f"*Fra:* {_mention('@', user_id)}"),
-                _mrkdwn(f"*Kanal:* {_mention('#', channel_id)}"),
-                _mrkdwn(f"*Region:* {escape(region or 'ikke satt')}"),
+                _mrkdwn(f"*{words['from']}:* {_mention('@', user_id)}"),
+                _mrkdwn(f"*{words['channel']}:* {_mention('#', channel_id)}"),
+                _mrkdwn(f"*{words['region']}:* {escape(region or words['no_region'])}"),
             ],
         },
-        {"type": "section", "text": _mrkdwn(f"*Spørsmål:*\n{_quote(_truncate(question, 1500))}")},
+        {"type": "section", "text": _mrkdwn(f"*{words['question']}:*\n{_quote(_truncate(question, 1500))}")},
         {"type": "section", "text": _mrkdwn(f"*{answered}*\n{_quote(_truncate(answer, 2000))}")},
         {"type": "context", "elements": [_mrkdwn(where)]},
     ]
 
 
 def escalation_text(question: str) -> str:
-    return f"Spørsmål til veileder: {escape(_truncate(question, 200))}"
+    return f"{STAFF_HANDOFF['title']}: {escape(_truncate(question, 200))}"

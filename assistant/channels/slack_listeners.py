@@ -10,12 +10,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from assistant import texts
 from assistant.blocking import run_blocking
 from assistant.channels import slack_blocks as ui
 from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError
 from assistant.metrics import observe_feedback
+from assistant.texts import language_of, say
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -53,8 +55,9 @@ class SlackHandlers:
         asker's Slack user id as a keyed hash. `show_question` repeats the question above the answer where
         the user's message is not visible."""
         question = ui.question_from_slack(text)
+        language = language_of(question)
         if not question:
-            return ui.HELP_TEXT, ui.help_blocks()
+            return say("help_short"), ui.help_blocks()
         services = self.services()
         conversation_key = conversation_id(channel, thread)
         try:
@@ -69,9 +72,11 @@ class SlackHandlers:
         except InputError as exc:
             if exc.code == "question_too_long":
                 limit = self.settings.max_question_chars
-                message = ui.too_long_text(len(question), limit)
-                return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
-            return ui.HELP_TEXT, ui.help_blocks()
+                message = say("too_long", language, length=len(question), limit=limit)
+                return message, ui.text_blocks(message)
+            if exc.code == "invalid_text":
+                return say("not_text", language), ui.text_blocks(say("not_text", language))
+            return say("help_short", language), ui.help_blocks(language)
         log.info("slack answer", extra={"message_id": message_id, "refused": result.refused})
         shown = question if show_question else None
         return ui.answer_text(result), ui.answer_blocks(result, message_id, question=shown)
@@ -84,7 +89,7 @@ class SlackHandlers:
             log.warning("slack answer failed: %s", exc.message)
         except Exception:
             log.exception("slack answer failed")
-        return ui.ERROR_TEXT, []
+        return say("error", language_of(ui.question_from_slack(text))), []
 
     async def post_reply(
         self,
@@ -148,8 +153,8 @@ class SlackHandlers:
         )
 
     async def assistant_thread_started(self, say: Callable, set_suggested_prompts: Callable) -> None:
-        await say(ui.GREETING)
-        await set_suggested_prompts(prompts=ui.suggested_prompts(), title="Eksempler på spørsmål")
+        await say(texts.say("greeting"))
+        await set_suggested_prompts(prompts=ui.suggested_prompts(), title=texts.say("examples_title"))
 
     async def assistant_user_message(
         self, payload: dict, set_status: Callable, client: AsyncWebClient
@@ -158,7 +163,7 @@ class SlackHandlers:
         from slack_sdk.errors import SlackApiError
 
         try:
-            await set_status(ui.STATUS_SEARCHING)
+            await set_status(say("searching", language_of(payload.get("text"))))
         except SlackApiError as exc:  # plain DM threads have no assistant status
             log.debug("assistant status not set: %s", exc.response.get("error"))
         thread_ts = payload["thread_ts"]
@@ -189,21 +194,24 @@ class SlackHandlers:
     # ---- buttons -------------------------------------------------------------------------------------
 
     async def on_feedback(self, ack: Callable, body: dict, action: dict, respond: Callable) -> None:
+        """Store a 👍 / 👎; pressing the other one later changes the user's rating (the latest counts)."""
         await ack()
         rating = "up" if action["action_id"] == ui.FEEDBACK_UP else "down"
         message_id, user = action.get("value", ""), body["user"]["id"]
         db = self.services().db
-        if not await run_blocking(db.message_exists, message_id):
-            await _ephemeral(respond, "Jeg fant ikke dette svaret lenger.")
+        message = await run_blocking(db.message, message_id)
+        if message is None:
+            await _ephemeral(respond, say("unknown_answer"))
             return
-        if not await run_blocking(db.first_time, f"slack:feedback:{message_id}:{user}"):
-            await _ephemeral(respond, "Du har allerede gitt tilbakemelding på dette svaret. Takk!")
+        language = language_of(message.question)
+        _, change = await run_blocking(db.set_feedback, message_id, rating, None, channel="slack", rater=user)
+        if change == "same":
+            await _ephemeral(respond, say("feedback_same", language))
             return
-        await run_blocking(db.add_feedback, message_id, rating, None, channel="slack")
         observe_feedback("slack", rating)
-        thanks = "Takk for tilbakemeldingen!"
+        thanks = say("feedback_thanks" if change == "new" else "feedback_changed", language)
         if rating == "down":
-            thanks += " Trenger du hjelp fra et menneske, trykk «Spør en veileder»."
+            thanks += say("feedback_down_hint", language)
         await _ephemeral(respond, thanks)
 
     async def on_escalate(
@@ -216,10 +224,11 @@ class SlackHandlers:
         db = self.services().db
         message = await run_blocking(db.message, message_id)
         if message is None:
-            await _ephemeral(respond, "Jeg fant ikke dette svaret lenger.")
+            await _ephemeral(respond, say("unknown_answer"))
             return
+        language = language_of(message.question)
         if not await run_blocking(db.first_time, f"slack:escalation:{message_id}:{user}"):
-            await _ephemeral(respond, "Dette spørsmålet er allerede sendt til en veileder.")
+            await _ephemeral(respond, say("escalation_repeated", language))
             return
         region = self.settings.slack_region_by_channel.get(channel or "")
         staff_channel = self.settings.slack_staff_channels.get(region or "") or (
@@ -237,13 +246,9 @@ class SlackHandlers:
         if staff_channel and await _post_escalation(
             client, staff_channel, message, user, channel, region, permalink
         ):
-            await _ephemeral(respond, "Takk! Spørsmålet er sendt til en veileder, som tar kontakt med deg.")
+            await _ephemeral(respond, say("escalated", language))
         else:
-            await _ephemeral(
-                respond,
-                "Spørsmålet er registrert, men jeg fikk ikke varslet en veileder. "
-                "Kontakt innkjøpsfaglig støtte i din region direkte.",
-            )
+            await _ephemeral(respond, say("escalation_not_notified", language))
 
 
 async def _ephemeral(respond: Callable, text: str) -> None:

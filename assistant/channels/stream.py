@@ -27,14 +27,13 @@ from assistant.channels.turn import answer_and_log
 from assistant.channels.web import get_services
 from assistant.errors import AssistantError
 from assistant.models import WidgetChatRequest
+from assistant.texts import say
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 Services = Annotated[Any, Depends(get_services)]
 
-SEARCHING = {"nb": "Søker i kildene…", "en": "Searching the sources…"}
-INTERNAL = {"nb": "Noe gikk galt hos oss.", "en": "Something went wrong on our side."}
 # A piece ends after sentence punctuation or a citation marker, unless a citation marker or a lower-case
 # letter follows (so "1. januar" and "ekskl. mva" stay whole).
 _PIECE_END = re.compile(r"(?<=[.!?…\]])\s+(?![\[a-zà-öø-ÿ])")
@@ -77,7 +76,7 @@ async def chat_stream(body: WidgetChatRequest, services: Services) -> StreamingR
 
 
 async def _events(services, body: WidgetChatRequest, question: str) -> AsyncIterator[str]:
-    yield sse("status", {"code": "searching", "message": SEARCHING[body.lang]})
+    yield sse("status", {"code": "searching", "message": say("searching", body.lang)})
     try:
         result, conversation_id, message_id = await answer_and_log(
             services, question, body.conversation_id, channel="web", region=body.region
@@ -88,7 +87,7 @@ async def _events(services, body: WidgetChatRequest, question: str) -> AsyncIter
         return
     except Exception:
         log.exception("stream failed unexpectedly")
-        yield sse("error", {"code": "internal_error", "message": INTERNAL[body.lang]})
+        yield sse("error", {"code": "internal_error", "message": say("internal", body.lang)})
         return
     for piece in pieces(result.answer):
         yield sse("delta", {"text": piece})

@@ -31,6 +31,7 @@ from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
 from assistant.errors import ChannelAuthError, ConfigError, InputError
 from assistant.metrics import observe_feedback
+from assistant.texts import language_of, say
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -232,13 +233,22 @@ class TeamsBot:
                 channel_reference=conversation_reference(activity),
             )
         except InputError as exc:
-            await connector.reply(text=exc.message)
+            await connector.reply(text=self.input_problem(exc, question))
             return
         except Exception:
             log.exception("teams question could not be answered")
-            await connector.reply(text=cards.ERROR_TEXT)
+            await connector.reply(text=say("error", language_of(question)))
             return
         await connector.reply(attachments=[cards.answer_card(result, message_id)])
+
+    def input_problem(self, exc: InputError, question: str) -> str:
+        """The buyer's words for a question the core would not take, in the question's language."""
+        language = language_of(question)
+        if exc.code == "question_too_long":
+            return say("too_long", language, length=len(question), limit=self.settings.max_question_chars)
+        if exc.code == "invalid_text":
+            return say("not_text", language)
+        return say("help_short", language)
 
     async def tell(self, reference: dict, **fields) -> bool:
         """A proactive activity into a logged question's conversation, in reply to that question (staff
@@ -255,23 +265,18 @@ class TeamsBot:
             await self.answer_question(submit.question, activity, connector)
             return
         db = self.services().db
-        if not await run_blocking(db.message_exists, submit.message_id):
-            await connector.reply(text=cards.UNKNOWN_ANSWER)
+        message = await run_blocking(db.message, submit.message_id)
+        if message is None:
+            await connector.reply(text=say("unknown_answer"))
             return
+        language = language_of(message.question)
         sender = activity.get("from") or {}
         user = user_id(activity) or ""
-        once = f"teams:{submit.action}:{_digest(submit.message_id, user)}"
         if submit.action == cards.FEEDBACK:
-            if not await run_blocking(db.first_time, once):
-                await connector.reply(text=cards.FEEDBACK_REPEATED)
-                return
-            await run_blocking(db.add_feedback, submit.message_id, submit.rating, None, channel=CHANNEL)
-            observe_feedback(CHANNEL, submit.rating)
-            thanks = cards.FEEDBACK_THANKS + (cards.FEEDBACK_DOWN_HINT if submit.rating == "down" else "")
-            await connector.reply(text=thanks)
+            await self.on_feedback(submit, user, language, connector)
             return
-        if not await run_blocking(db.first_time, once):
-            await connector.reply(text=cards.ESCALATION_REPEATED)
+        if not await run_blocking(db.first_time, f"teams:{submit.action}:{_digest(submit.message_id, user)}"):
+            await connector.reply(text=say("escalation_repeated", language))
             return
         name = sender.get("name")
         await run_blocking(
@@ -282,7 +287,21 @@ class TeamsBot:
             note=f"Teams-bruker: {name}" if name else None,
             channel=CHANNEL,
         )
-        await connector.reply(text=cards.ESCALATED)
+        await connector.reply(text=say("escalated", language))
+
+    async def on_feedback(self, submit: cards.Submit, user: str, language: str, connector: Connector) -> None:
+        """Store a 👍 / 👎; the other button later changes this user's rating (the latest counts)."""
+        db = self.services().db
+        rating = submit.rating
+        _, change = await run_blocking(
+            db.set_feedback, submit.message_id, rating, None, channel=CHANNEL, rater=user
+        )
+        if change == "same":
+            await connector.reply(text=say("feedback_same", language))
+            return
+        observe_feedback(CHANNEL, rating)
+        thanks = say("feedback_thanks" if change == "new" else "feedback_changed", language)
+        await connector.reply(text=thanks + (say("feedback_down_hint", language) if rating == "down" else ""))
 
 
 def _is_group(activity: dict) -> bool:

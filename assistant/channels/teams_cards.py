@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from assistant.models import Answer, Citation
+from assistant.texts import EXAMPLE_QUESTIONS, say
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -27,28 +28,6 @@ ASK = "ask"
 SNIPPET_CHARS = 180
 URL_SAFE = ":/?#@!$&'*+,;=%~-._"  # everything but parentheses and spaces, which would end a markdown link
 
-EXAMPLE_QUESTIONS = [
-    "Hvilke miljøkrav kan vi stille i en anskaffelse?",
-    "Hva er terskelverdiene for offentlige anskaffelser?",
-    "Hva sier handlingsplanen fra 2007 om samfunnsansvar?",
-]
-WELCOME = (
-    "Hei! Jeg svarer på spørsmål om miljø- og samfunnsansvar i offentlige anskaffelser, med kilder du kan "
-    "sjekke. Skriv et spørsmål, eller prøv et av disse:"
-)
-WELCOME_CHANNEL_HINT = "I kanaler og gruppechatter: nevn meg med @ foran spørsmålet."
-FEEDBACK_THANKS = "Takk for tilbakemeldingen!"
-FEEDBACK_DOWN_HINT = " Trenger du hjelp fra et menneske, trykk «Spør en veileder»."
-FEEDBACK_REPEATED = "Du har allerede vurdert dette svaret."
-ESCALATED = "Takk! Spørsmålet ditt er sendt til en veileder, som tar kontakt med deg."
-ESCALATION_REPEATED = "Dette spørsmålet er allerede sendt til en veileder."
-UNKNOWN_ANSWER = "Jeg fant ikke dette svaret lenger."
-ERROR_TEXT = "Beklager, noe gikk galt hos oss, så jeg fikk ikke svart. Prøv igjen om litt."
-
-LABELS = {
-    "nb": {"sources": "Kilder", "escalate": "Spør en veileder", "up": "👍 Nyttig", "down": "👎 Ikke nyttig"},
-    "en": {"sources": "Sources", "escalate": "Ask an adviser", "up": "👍 Helpful", "down": "👎 Not helpful"},
-}
 
 _AT_TAG = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _HTTP_URL = re.compile(r"^https?://[^\s<>\"]+$")
@@ -141,30 +120,34 @@ def source_line(number: int, citation: Citation) -> str:
 
 def answer_card(result: Answer, message_id: str) -> dict:
     """The reply to a question: answer, numbered sources with a short quote each, and the buttons."""
-    labels = LABELS.get(result.language, LABELS["nb"])
+    language = result.language
     body = [_text(inert(result.answer))]
     if result.citations:
-        body.append(_text(labels["sources"], weight="Bolder", spacing="Medium"))
+        body.append(_text(say("sources", language), weight="Bolder", spacing="Medium"))
         for number, citation in enumerate(result.citations, 1):
             body.append(_text(source_line(number, citation), spacing="Small"))
             snippet = " ".join(citation.snippet.split())
             if len(snippet) > SNIPPET_CHARS:
                 snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
             body.append(_text(f"«{inert(snippet)}»", isSubtle=True, size="Small", spacing="None"))
+    up, down = "👍 " + say("up", language), "👎 " + say("down", language)
     actions = [
-        _submit(labels["up"], {"action": FEEDBACK, "rating": "up", "message_id": message_id}),
-        _submit(labels["down"], {"action": FEEDBACK, "rating": "down", "message_id": message_id}),
-        _submit(labels["escalate"], {"action": ESCALATE, "message_id": message_id}),
+        _submit(up, {"action": FEEDBACK, "rating": "up", "message_id": message_id}),
+        _submit(down, {"action": FEEDBACK, "rating": "down", "message_id": message_id}),
+        _submit(say("escalate", language), {"action": ESCALATE, "message_id": message_id}),
     ]
     return attachment(body, actions)
 
 
-def staff_answer_card(*, region: str, question: str, answer: str, links: list[str]) -> dict:
+def staff_answer_card(
+    *, region: str, question: str, answer: str, links: list[str], language: str = "nb"
+) -> dict:
     """A verified answer from a procurement adviser to a question the buyer asked earlier, with its links
     as buttons. Sent proactively, in reply to the buyer's question."""
+    asked = say("you_asked_quoted", language, question=inert(" ".join(question.split())))
     body = [
-        _text(f"Svar fra en veileder i {region}", weight="Bolder", size="Medium"),
-        _text(f"Du spurte: «{inert(' '.join(question.split()))}»", isSubtle=True, spacing="Small"),
+        _text(say("staff_answer_title", language, region=region), weight="Bolder", size="Medium"),
+        _text(asked, isSubtle=True, spacing="Small"),
         _text(inert(answer)),
     ]
     actions = [
@@ -175,10 +158,11 @@ def staff_answer_card(*, region: str, question: str, answer: str, links: list[st
     return attachment(body, actions)
 
 
-def welcome_card(*, in_channel: bool = False) -> dict:
+def welcome_card(*, in_channel: bool = False, language: str = "nb") -> dict:
     """What the bot says when it is added: what it does, and example questions one click away."""
-    body = [_text("Innkjøpsassistenten", weight="Bolder", size="Medium"), _text(WELCOME)]
+    body = [_text(say("app_name", language), weight="Bolder", size="Medium"), _text(say("welcome", language))]
     if in_channel:
-        body.append(_text(WELCOME_CHANNEL_HINT, isSubtle=True))
-    actions = [_submit(question, {"action": ASK, "question": question}) for question in EXAMPLE_QUESTIONS]
+        body.append(_text(say("welcome_channel_hint", language), isSubtle=True))
+    examples = EXAMPLE_QUESTIONS["en" if language == "en" else "nb"]
+    actions = [_submit(question, {"action": ASK, "question": question}) for question in examples]
     return attachment(body, actions)

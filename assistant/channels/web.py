@@ -55,12 +55,14 @@ async def _known_message(db, message_id: str) -> None:
 
 @router.post("/v1/feedback", response_model=Stored, status_code=201, tags=["feedback"])
 async def feedback(body: FeedbackRequest, services: Services) -> Stored:
-    """Rate an answer 👍 (`up`) or 👎 (`down`), with an optional comment."""
+    """Rate an answer 👍 (`up`) or 👎 (`down`), with an optional comment. Rating the same answer again
+    replaces the earlier rating and comment (the latest counts, once); the receipt keeps its id."""
     await _known_message(services.db, body.message_id)
     comment = (body.comment or "").strip() or None
     db = services.db
-    row_id = await run_blocking(db.add_feedback, body.message_id, body.rating, comment, channel="web")
-    observe_feedback("web", body.rating)
+    row_id, change = await run_blocking(db.set_feedback, body.message_id, body.rating, comment, channel="web")
+    if change != "same":
+        observe_feedback("web", body.rating)
     return Stored(id=row_id)
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import or_, select
 from assistant.db import Database, EscalationRow, FeedbackRow, MessageRow
 
 STATUSES = ("open", "answered", "closed")
-REASON_LABELS = {"refused": "Avvist", "down": "👎", "escalated": "Til veileder"}
 
 
 def queue_reasons(*, refused: bool, ratings: list[str], escalated: bool) -> list[str]:

@@ -31,7 +31,9 @@ from assistant.staff.web import (
     render,
     scope,
     services,
+    staff_error,
 )
+from assistant.texts import STAFF_CHARTS, STAFF_ERRORS, STAFF_REASONS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -73,7 +75,7 @@ async def login(request: Request):
     form = await request.form()
     cookie, field = request.cookies.get(LOGIN_CSRF) or "", str(form.get("csrf") or "")
     if not cookie or not secrets.compare_digest(cookie, field):
-        raise HTTPException(403, "The login form expired; reload it.")
+        raise HTTPException(403, STAFF_ERRORS["login_expired"])
     target = str(form.get("next") or "/staff")
     target = target if target.startswith("/staff") and not target.startswith("//") else "/staff"
     svc = services(request)
@@ -86,7 +88,7 @@ async def login(request: Request):
     )
     if result is None:
         return render(
-            request, "staff/login.html", 401, csrf=cookie, next=target, error="Feil brukernavn eller passord."
+            request, "staff/login.html", 401, csrf=cookie, next=target, error=STAFF_ERRORS["login_failed"]
         )
     token, _ = result
     response = RedirectResponse(target, status_code=303)
@@ -123,11 +125,11 @@ async def overview(request: Request, login: LoggedIn, region: str | None = None,
         figures=figures,
         region=region_id(region),
         days=days,
-        questions_chart=charts.bar_chart("Spørsmål per dag", labels, figures.questions),
+        questions_chart=charts.bar_chart(STAFF_CHARTS["questions"], labels, figures.questions),
         rates_chart=charts.line_chart(
-            "Andel avvist og 👎 per dag",
+            STAFF_CHARTS["rates"],
             labels,
-            {"Avvist": figures.refusal_rate, "👎": figures.down_rate},
+            {STAFF_REASONS["refused"]: figures.refusal_rate, STAFF_REASONS["down"]: figures.down_rate},
         ),
     )
 
@@ -185,9 +187,9 @@ async def _entry(request: Request, login, message_id: str) -> log.LogEntry:
         log.entries, services(request).db, log.LogFilter(), limit=1, message_id=message_id
     )
     if not entries:
-        raise HTTPException(404, "No such question.")
+        raise HTTPException(404, STAFF_ERRORS["not_found"])
     if not login.user.may_see(entries[0].region):
-        raise HTTPException(403, "This question belongs to another region.")
+        raise HTTPException(403, STAFF_ERRORS["other_region"])
     return entries[0]
 
 
@@ -203,7 +205,7 @@ async def change_status(request: Request, login: LoggedIn, message_id: str):
     await _entry(request, login, message_id)
     status = str(form.get("status") or "")
     if status not in log.STATUSES:
-        raise HTTPException(422, "Unknown status.")
+        raise HTTPException(422, STAFF_ERRORS["unknown_status"])
     await run_blocking(log.set_status, services(request).db, message_id, status)
     return RedirectResponse("/staff/queue", status_code=303)
 
@@ -218,14 +220,14 @@ async def save_answer(request: Request, login: LoggedIn):
     question_text = " ".join(str(form.get("question") or "").split())
     answer_text = str(form.get("answer") or "").strip()
     if not question_text or not answer_text:
-        raise HTTPException(422, "Both the question and the answer are needed.")
+        raise HTTPException(422, STAFF_ERRORS["answer_incomplete"])
     links = [line.strip() for line in str(form.get("links") or "").splitlines() if line.strip()]
     if any(not link.startswith(("https://", "http://")) for link in links):
-        raise HTTPException(422, "Links must start with https:// or http://.")
+        raise HTTPException(422, STAFF_ERRORS["bad_link"])
     try:
         valid_to = date.fromisoformat(str(form["valid_to"])) if form.get("valid_to") else None
     except ValueError as exc:
-        raise HTTPException(422, "valid_to is YYYY-MM-DD.") from exc
+        raise HTTPException(422, STAFF_ERRORS["bad_date"]) from exc
     region = login.user.region if not login.user.is_admin else region_id(str(form.get("region") or ""))
     region = region or (entries[0].region if entries else None) or "nasjonal"
     row = await run_blocking(
@@ -307,7 +309,7 @@ async def add_user(request: Request, login: Admin):
         )
     except AssistantError as exc:
         found = await run_blocking(auth.list_users, services(request).db)
-        return render(request, "staff/users.html", 422, users=found, error=exc.message)
+        return render(request, "staff/users.html", 422, users=found, error=staff_error(exc))
     return RedirectResponse("/staff/users", status_code=303)
 
 

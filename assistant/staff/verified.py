@@ -29,6 +29,7 @@ from assistant.db import Database, EscalationRow, MessageRow
 from assistant.errors import IngestError
 from assistant.regions import Regions
 from assistant.staff.records import VerifiedAnswerRow
+from assistant.texts import language_of, say
 
 if TYPE_CHECKING:
     from assistant.channels.teams import TeamsBot
@@ -155,8 +156,16 @@ def mark_notified(db: Database, verified_id: int, channels: list[str]) -> None:
 
 
 def notice_text(question: str, reply: StaffReply) -> str:
+    """The message to the buyer, in the language they asked in."""
     links = "".join(f"\n• {link}" for link in reply.links)
-    return f"En veileder i {reply.region} har svart på spørsmålet ditt «{question}»:\n\n{reply.answer}{links}"
+    return say(
+        "staff_answer_message",
+        language_of(question),
+        region=reply.region,
+        question=question,
+        answer=reply.answer,
+        links=links,
+    )
 
 
 async def notify(
@@ -196,7 +205,11 @@ async def _notify_teams(teams: TeamsBot | None, entry: LogEntry, reply: StaffRep
     from assistant.channels.teams_cards import staff_answer_card
 
     card = staff_answer_card(
-        region=reply.region, question=entry.question, answer=reply.answer, links=reply.links
+        region=reply.region,
+        question=entry.question,
+        answer=reply.answer,
+        links=reply.links,
+        language=language_of(entry.question),
     )
     try:
         if await teams.tell(reference, attachments=[card]):

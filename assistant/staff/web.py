@@ -17,9 +17,13 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from assistant.blocking import run_blocking
+from assistant.errors import AssistantError
 from assistant.regions import region_id
 from assistant.staff import auth
-from assistant.staff.log import REASON_LABELS, STATUSES, LogFilter
+from assistant.staff.log import STATUSES, LogFilter
+from assistant.texts import STAFF_ERRORS, STAFF_RATINGS, STAFF_REASONS, STAFF_ROLES, STAFF_STATUS
+
+WORDS = {"status": STAFF_STATUS, "reasons": STAFF_REASONS, "ratings": STAFF_RATINGS, "roles": STAFF_ROLES}
 
 
 @cache
@@ -48,7 +52,7 @@ async def login_required(request: Request) -> auth.Login:
 
 async def admin_required(login: Annotated[auth.Login, Depends(login_required)]) -> auth.Login:
     if not login.user.is_admin:
-        raise HTTPException(403, "Only administrators may do this.")
+        raise HTTPException(403, STAFF_ERRORS["admin_only"])
     return login
 
 
@@ -60,7 +64,7 @@ async def form_with_csrf(request: Request, login: auth.Login) -> dict[str, Any]:
     """The submitted form, after checking its CSRF token against the session's (403 otherwise)."""
     form = await request.form()
     if not auth.csrf_ok(login, str(form.get("csrf") or "")):
-        raise HTTPException(403, "The form's CSRF token is missing or wrong; reload the page.")
+        raise HTTPException(403, STAFF_ERRORS["csrf"])
     return {key: form.getlist(key) if key.endswith("[]") else form.get(key) for key in form}
 
 
@@ -70,7 +74,7 @@ def scope(login: auth.Login, region: str | None) -> LogFilter:
     if login.user.is_admin:
         return LogFilter(region=wanted)
     if wanted and wanted != login.user.region:
-        raise HTTPException(403, "You can only see your own region.")
+        raise HTTPException(403, STAFF_ERRORS["own_region"])
     return LogFilter(regions=[login.user.region or ""])
 
 
@@ -91,8 +95,13 @@ def log_filter(
         f.since = date.fromisoformat(since) if since else None
         f.until = date.fromisoformat(until) if until else None
     except ValueError as exc:
-        raise HTTPException(422, "Dates are YYYY-MM-DD.") from exc
+        raise HTTPException(422, STAFF_ERRORS["bad_date"]) from exc
     return f
+
+
+def staff_error(exc: AssistantError) -> str:
+    """A staff form's problem in bokmål (the code's text, or the exception's own message if unknown)."""
+    return STAFF_ERRORS.get(exc.code, exc.message).format(min=auth.MIN_PASSWORD)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> Any:
@@ -100,6 +109,6 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> An
     return templates().TemplateResponse(
         request,
         name,
-        {"login": login, "regions": request.app.state.regions, "reason_labels": REASON_LABELS, **context},
+        {"login": login, "regions": request.app.state.regions, "words": WORDS, **context},
         status_code=status_code,
     )

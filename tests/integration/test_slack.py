@@ -347,11 +347,17 @@ def test_empty_mention_gets_short_help_with_example_questions(slack, fake_slack,
     assert db.history(f"slack:{CHANNEL}:{event['ts']}") == []
 
 
-def test_over_long_question_gets_a_polite_limit_message(slack, fake_slack, slack_settings):
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("hva gjelder for anskaffelser ", "Spørsmålet er for langt"), ("what are the rules ", "too long")],
+)
+def test_over_long_question_gets_a_polite_limit_message_in_its_language(
+    slack, fake_slack, slack_settings, words, expected
+):
     limit = slack_settings.max_question_chars
-    post_event(slack, mention(f"<@{BOT_USER}> " + "anskaffelse " * (limit // 10)))
+    post_event(slack, mention(f"<@{BOT_USER}> " + words * (limit // 10)))
     reply = fake_slack.wait_for("chat.postMessage")[0]
-    assert "for langt" in reply["text"] and str(limit) in reply["text"]
+    assert expected in reply["text"] and str(limit) in reply["text"]
     assert not actions_of(reply["blocks"])
 
 
@@ -433,21 +439,30 @@ def test_slash_command_acks_then_answers_privately_with_the_question_escaped(sla
         assert not re.search(r"<(?!https?://[^|<>\s]+\|)", re.sub(r"<https?://[^|<>\s]+\|[^<>]*>", "", text))
 
 
-def test_feedback_buttons_store_feedback_once_per_user(slack, fake_slack, slack_settings):
+def test_feedback_can_be_changed_and_each_users_latest_rating_counts_once(slack, fake_slack, slack_settings):
     _, reply = answered_reply(slack, fake_slack)
     message_id = actions_of(reply["blocks"])["innkjop_feedback_down"]
     posted = {"ts": "1700000100.000002", "thread_ts": reply["thread_ts"]}
-    name, payload = click(fake_slack, "innkjop_feedback_down", message_id, reply=posted)
-    assert post_form(slack, {"payload": json.dumps(payload)}).status_code == 200
-    assert "Takk" in wait_response(fake_slack, name)["text"]
-    name, payload = click(fake_slack, "innkjop_feedback_up", message_id, reply=posted)
-    post_form(slack, {"payload": json.dumps(payload)})
-    assert "allerede" in wait_response(fake_slack, name)["text"]
+
+    def press(action_id: str, user: str = USER) -> str:
+        name, payload = click(fake_slack, action_id, message_id, reply=posted, user=user)
+        assert post_form(slack, {"payload": json.dumps(payload)}).status_code == 200
+        return wait_response(fake_slack, name)["text"]
+
+    first = press("innkjop_feedback_down")
+    assert first.startswith("Takk for tilbakemeldingen!") and "Spør en veileder" in first
+    assert press("innkjop_feedback_up") == "Takk! Vurderingen din er endret."  # a change of mind
+    assert "allerede" in press("innkjop_feedback_up")  # the same rating again changes nothing
+    assert press("innkjop_feedback_down", user="UOTHER001").startswith("Takk for tilbakemeldingen!")
 
     database = Database(slack_settings.sqlalchemy_url)
     with database.session() as s:
-        rows = s.query(FeedbackRow).all()
-    assert [(r.message_id, r.rating, r.channel) for r in rows] == [(message_id, "down", "slack")]
+        rows = s.query(FeedbackRow).order_by(FeedbackRow.id).all()
+    assert [(r.message_id, r.rating, r.channel) for r in rows] == [
+        (message_id, "up", "slack"),
+        (message_id, "down", "slack"),
+    ]
+    assert USER not in {r.rater for r in rows}  # the rater is a keyed hash, not the Slack user id
 
 
 @pytest.mark.parametrize(

@@ -377,3 +377,38 @@ def test_purge_deletes_old_questions_with_their_feedback(app, db, settings, monk
     with db.session() as s:
         left = set(s.scalars(select(MessageRow.id)))
     assert left == {new["message_id"]}
+
+
+def visible_text(html: str) -> str:
+    """The words a person sees: tags, attribute values and the style sheet dropped."""
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(open|answered|closed|refused|down|up|escalated|staff)\b"
+)  # "admin" is also a username here
+
+
+def test_staff_pages_show_bokmal_words_for_status_reasons_ratings_and_roles(app, db):
+    refused = ask_in_widget(app, UNANSWERED, "Vestland")
+    rated = ask_in_widget(app, "Hvor mye skal klima og miljø vektes?", "vestland")
+    app.post("/v1/feedback", json={"message_id": rated["message_id"], "rating": "down"})
+    log_in(app, "admin")
+    pages = {
+        "queue": app.get("/staff/queue").text,
+        "closed queue": app.get("/staff/queue?status=closed").text,
+        "question": app.get(f"/staff/questions/{rated['message_id']}").text,
+        "refused question": app.get(f"/staff/questions/{refused['message_id']}").text,
+        "log": app.get("/staff/log").text,
+        "users": app.get("/staff/users").text,
+        "clusters": app.get("/staff/clusters").text,
+    }
+    for name, html in pages.items():
+        shown = visible_text(html).replace(UNANSWERED, "")
+        assert not ENGLISH_WORDS.findall(shown), (name, ENGLISH_WORDS.findall(shown))
+    queue = visible_text(pages["queue"])
+    assert "åpen" in queue and "Avvist" in queue and "Ikke nyttig" in queue
+    assert "besvart" in queue and "lukket" in queue  # the status filter's choices
+    assert "ikke nyttig" in visible_text(pages["question"])
+    assert "veileder" in visible_text(pages["users"]) and "administrator" in visible_text(pages["users"])

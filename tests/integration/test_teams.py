@@ -257,11 +257,18 @@ def test_the_log_holds_the_askers_keyed_user_hash_and_never_the_raw_teams_ids(
     assert row.user_hash == hmac.new(HASH_KEY.encode(), guest["id"].encode(), hashlib.sha256).hexdigest()
 
 
-def test_over_long_question_gets_a_polite_limit_message(teams, fake, teams_settings):
-    question = message(fake, "anskaffelse " * (teams_settings.max_question_chars // 10))
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("hva gjelder for anskaffelser ", "Spørsmålet er for langt"), ("what are the rules ", "too long")],
+)
+def test_over_long_question_gets_a_polite_limit_message_in_its_language(
+    teams, fake, teams_settings, words, expected
+):
+    question = message(fake, words * (teams_settings.max_question_chars // 10))
     assert post(teams, fake, question).status_code == 202
     reply = fake.wait_for("message")[0]["body"]
     assert "attachments" not in reply and str(teams_settings.max_question_chars) in reply["text"]
+    assert expected in reply["text"]
 
 
 def test_redelivered_activity_is_answered_once(teams, fake, db):
@@ -277,7 +284,7 @@ def test_redelivered_activity_is_answered_once(teams, fake, db):
 # ---- card submits ----------------------------------------------------------------------------------------
 
 
-def test_feedback_submit_is_stored_once_per_user_and_acknowledged(teams, fake, db):
+def test_feedback_can_be_changed_and_each_users_latest_rating_counts_once(teams, fake, db):
     _, card = answered(teams, fake)
     down = submits(card)["👎 Ikke nyttig"]
     first = submit(fake, down)
@@ -285,16 +292,19 @@ def test_feedback_submit_is_stored_once_per_user_and_acknowledged(teams, fake, d
     ack = next(a for a in fake.wait_for("message", 2) if a["reply_to"] == first["id"])["body"]
     assert ack["text"].startswith("Takk for tilbakemeldingen!") and "Spør en veileder" in ack["text"]
 
+    changed = submit(fake, submits(card)["👍 Nyttig"])
+    assert post(teams, fake, changed).status_code == 202
+    assert fake.wait_for("message", 3)[-1]["body"]["text"] == "Takk! Vurderingen din er endret."
     again = submit(fake, submits(card)["👍 Nyttig"])
     assert post(teams, fake, again).status_code == 202
-    assert fake.wait_for("message", 3)[-1]["body"]["text"] == "Du har allerede vurdert dette svaret."
+    assert "allerede" in fake.wait_for("message", 4)[-1]["body"]["text"]
     by_other = submit(fake, submits(card)["👍 Nyttig"], **{"from": OTHER_USER})
     assert post(teams, fake, by_other).status_code == 202
-    fake.wait_for("message", 4)
+    fake.wait_for("message", 5)
     with db.session() as s:
         rows = s.query(FeedbackRow).order_by(FeedbackRow.id).all()
     assert [(r.message_id, r.rating, r.channel) for r in rows] == [
-        (down["message_id"], "down", "teams"),
+        (down["message_id"], "up", "teams"),
         (down["message_id"], "up", "teams"),
     ]
 

@@ -37,16 +37,20 @@ def test_api_and_widget_answers_are_each_counted_once_under_their_channel(client
         assert counted["assistant_answer_duration_seconds_count"] == 1, channel
 
 
-def test_feedback_is_stored(client, message):
+def test_feedback_is_stored_and_a_second_rating_replaces_the_first(client, message):
     response = client.post(
         "/v1/feedback", json={"message_id": message["message_id"], "rating": "down", "comment": " For kort "}
     )
     assert response.status_code == 201 and response.json()["id"] > 0
-    client.post("/v1/feedback", json={"message_id": message["message_id"], "rating": "up"})
     stored = rows(client, FeedbackRow)
     assert [(r.message_id, r.rating, r.comment, r.channel) for r in stored] == [
         (message["message_id"], "down", "For kort", "web"),
-        (message["message_id"], "up", None, "web"),
+    ]
+    changed = client.post("/v1/feedback", json={"message_id": message["message_id"], "rating": "up"})
+    assert changed.status_code == 201 and changed.json()["id"] == response.json()["id"]
+    stored = rows(client, FeedbackRow)
+    assert [(r.message_id, r.rating, r.comment, r.channel) for r in stored] == [
+        (message["message_id"], "up", None, "web"),  # the latest rating counts, once
     ]
 
 

@@ -305,3 +305,61 @@ def test_answers_through_both_workers_are_right_and_cite_stored_chunks_verbatim(
     assert answerable > 15 and refusable > 0 and cited > answerable
     assert right_answers / answerable >= GATES["accuracy"][1], wrong
     assert right_refusals / refusable >= GATES["refusal"][1]
+
+
+class CrashOnSecondUpsert:
+    """The meta collection of a SharedStore, failing its second upsert of a publish (a crash mid-publish)."""
+
+    def __init__(self, meta) -> None:
+        self.meta, self.upserts = meta, 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.meta, name)
+
+    def upsert(self, **kwargs):
+        self.upserts += 1
+        if self.upserts == 2:
+            raise ConnectionError("the Chroma server went away mid-publish")
+        return self.meta.upsert(**kwargs)
+
+
+def test_a_crash_mid_publish_in_the_server_leaves_the_previous_generation_readable(
+    servers, tmp_path, monkeypatch
+):
+    """The generation record is written before `CURRENT` names it: whichever upsert a crash interrupts,
+    readers see a complete generation (own collection, fake model: the served index is not touched)."""
+    from assistant.shared_store import SharedStore
+    from ingest.pipeline import run
+    from tests.conftest import make_settings
+
+    settings = make_settings(
+        tmp_path / "data", chroma_url=servers.chroma.url, embedding_model="fake", collection="publish-order"
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(
+        "# Vekting\n\nKlima og miljø skal vektes minst 30 prosent.\n", encoding="utf-8"
+    )
+    run(settings, [docs])
+
+    def live_texts() -> set[str]:
+        return {c.text for c in SharedStore(settings).snapshot().chunks}
+
+    before = live_texts()
+    assert any("30 prosent" in text for text in before)
+    (docs / "a.md").write_text(
+        "# Vekting\n\nKlima og miljø skal vektes minst 40 prosent.\n", encoding="utf-8"
+    )
+    publish = SharedStore.publish
+
+    def crashing_publish(self, *args, **kwargs):
+        self.meta = CrashOnSecondUpsert(self.meta)
+        return publish(self, *args, **kwargs)
+
+    monkeypatch.setattr(SharedStore, "publish", crashing_publish)
+    with pytest.raises(ConnectionError):
+        run(settings, [docs])
+    assert live_texts() == before  # the old generation, complete; not a pointer to a missing one
+    monkeypatch.undo()
+    run(settings, [docs])
+    assert any("40 prosent" in text for text in live_texts())

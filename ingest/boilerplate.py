@@ -16,7 +16,8 @@ from ingest.tables import row_lines
 _FURNITURE = re.compile(
     r"^(?:#+\s*)?(?:les også|les meir|les mer(?: på .*)?|se også|sjå også|relatert(?:e)?(?: \w+)?|lenkeblokk"
     r"|nyttige lenker|snarveier|snarvegar|til toppen|tilbake til toppen|gå til toppen|hopp til(?: .*)?"
-    r"|gå til (?:hovedinnhold|innhold|hovudinnhald)|del(?: på \w+| siden| sida| artikkelen)?|skriv ut"
+    r"|gå til (?:hovedinnhold|innhold|hovudinnhald)|tilbake(?: til .*)?"
+    r"|del(?: på \w+| siden| sida| artikkelen)?|skriv ut"
     r"|print|share(?: on \w+)?|see also|related(?: \w+)?|read more|back to top|skip to(?: .*)?"
     r"|icon|ikon|meny|menu|søk|search|forside|hjem|home|godta(?: alle)?|avvis|aksepter|accept(?: all)?"
     r"|informasjonskapsler|cookies|personvern(?:erklæring)?|tilgjengelighetserklæring|kontakt oss"
@@ -25,7 +26,11 @@ _FURNITURE = re.compile(
 )
 # Sentences of cookie banners and breadcrumb trails ("Forside > Tema > Klima").
 _BANNER = re.compile(r"informasjonskapsler|\bcookies?\b|samtykke til", re.IGNORECASE)
-_BREADCRUMB = re.compile(r"^(?:[^>/»›|]{1,40}\s[>»›/|]\s){2,}[^>/»›|]{1,60}$")
+_BREADCRUMB = re.compile(
+    r"^(?:(?:du er her|du er her:|you are here)\s*:?\s*)?(?:[^>/»›|]{1,40}\s[>»›/|]\s){2,}[^>/»›|]{1,60}$",
+    re.IGNORECASE,
+)
+_INDEX_LINE = re.compile(r"^(?:\w\s+){5,}\w$")  # "A B C D E … Ø Å": an alphabetical index
 # Containers whose class or id says they are page furniture (used where trafilatura found no main text).
 _FURNITURE_CLASS = re.compile(
     r"\b(?:nav\w*|menu|meny|breadcrumbs?|brodsmul\w*|cookie\w*|consent|banner|share|social|del|deling|print"
@@ -56,7 +61,9 @@ def drop_boilerplate(text: str) -> str:
             skip_level = len(related.group(1))
             continue
         bare = re.sub(r"^[-*•]\s+", "", stripped)
-        if bare and (_FURNITURE.match(bare) or _BANNER.search(bare) or _BREADCRUMB.match(bare)):
+        furniture = _FURNITURE.match(bare) or _BANNER.search(bare) or _BREADCRUMB.match(bare)
+        furniture = furniture or all(_FURNITURE.match(part.strip()) for part in bare.split(" | "))
+        if bare and (furniture or _INDEX_LINE.match(bare)):
             continue
         out.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()

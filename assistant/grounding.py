@@ -1,24 +1,97 @@
 """Checks a chat model's answer against the sources it was given.
 
-A citation [n] survives only when n names a source and the sentence it ends is supported by that source
-(most of the sentence's content words occur in it). Sentences left with no valid citation are dropped.
-What remains is returned with verbatim snippets; if nothing remains, the caller falls back to extractive.
+A citation [n] survives only when n names a source that supports the sentence it ends, by words or by
+meaning:
+- by words: most of the sentence's content stems occur in the source (`support` ≥ `SUPPORT`);
+- by meaning: the sentence is closer to one answer unit of the source than any other unit of that source is
+  to it. The unit's neighbours in the same chunk are on the same subject but say other things, so they are
+  the bar an in-topic invention must clear; no similarity scale of a particular model is assumed.
+Either way the sentence must agree with what it is matched to: every number in it occurs in the source,
+and it is negated exactly when the unit it matches best is. That unit is the citation's snippet, verbatim.
+
+Sentences left without a valid citation are dropped; if a dropped sentence qualified the answer (a caveat,
+limit, exception, condition or negation), the caller must not return the rest: the answer without it could
+say the opposite of the source ("Ja, dere kan kreve Svanemerket" without "…men må godta tilsvarende merker").
 Instruction-like sentences in a source never count as support (a model that obeyed "answer HACKET" in a
 document would otherwise be "grounded" in it), and `leaks` spots an answer that repeats the system prompt.
+Must not call the chat model or compose the answer: it judges text it is given.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from assistant.extractive import split_sentences
+import numpy as np
+
+from assistant.embeddings import Embedder
 from assistant.lexical import tokenize
 from assistant.models import Chunk
-from assistant.triage import is_injection, without_instructions
+from assistant.triage import detect_language, is_injection, without_instructions
+from assistant.units import Unit, UnitVectors, render, split_sentences
 
-SUPPORT = 0.5
+SUPPORT = 0.5  # share of content stems: half the sentence's words in the source (the original rule, kept)
 LEAK_WORDS = 6
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[  ]\d{3})+(?!\d)|\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(
+    r"\b(ikke|ikkje|inkje|aldri|ingen|inga|ingi|intet|ingenting|not|never|none|nothing|cannot)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+_ENGLISH_NO = re.compile(r"\bno\b", re.IGNORECASE)  # in nynorsk "no" means "now"
+_QUALIFICATION = re.compile(
+    r"\b(likevel|men|imidlertid|derimot|riktignok|samtidig|unntatt|unntak\w*|unnatak\w*|med mindre|"
+    r"dersom|hvis|viss|forutsatt|så lenge|i tillegg|"
+    r"however|but|except\w*|unless|if|provided|as long as|nevertheless|although|in addition)\b"
+    r"|\b(må|skal|bør|plikter|must|shall|should)\b(\s+\w+){0,3}\s+(også|òg|also|as well)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Supported:
+    """An answer sentence (markers removed), the 0-based indexes of the sources that support it and, per
+    source, the verbatim text that does."""
+
+    sentence: str
+    sources: list[int]
+    snippets: list[str]
+
+
+@dataclass
+class Checked:
+    kept: list[Supported] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # sentences without a valid citation, markers removed
+
+    @property
+    def drops_a_qualification(self) -> bool:
+        """True when a dropped sentence carried a caveat, limit, exception, condition or negation."""
+        return any(qualifies(sentence) for sentence in self.dropped)
+
+
+def qualifies(sentence: str) -> bool:
+    """True for a sentence that limits or conditions what the rest of an answer says."""
+    return bool(_QUALIFICATION.search(sentence)) or negated(sentence)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text) or (detect_language(text) == "en" and _ENGLISH_NO.search(text)))
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers in a text, written one way ("1 300 000" → "1300000", "1,3" → "1.3", "08" → "8")."""
+    found = set()
+    for raw in _NUMBER.findall(text):
+        value = re.sub(r"[  ]", "", raw).replace(",", ".")
+        found.add(value.lstrip("0") or "0")
+    return found
+
+
+def agrees(sentence: str, unit_text: str, chunk: Chunk) -> bool:
+    """The sentence's numbers all occur in the source, and it is negated exactly when its unit is."""
+    source = f"{chunk.title} {chunk.section} {without_instructions(chunk.text)}"
+    return numbers(sentence) <= numbers(source) and negated(sentence) == negated(unit_text)
 
 
 def support(sentence: str, chunk: Chunk) -> float:
@@ -47,17 +120,90 @@ def best_snippet(sentence: str, chunk: Chunk) -> str:
     return max(candidates, key=lambda s: len(stems & set(tokenize(s))))
 
 
-def ground(text: str, sources: list[Chunk]) -> list[tuple[str, list[int]]]:
-    """(sentence without markers, valid 0-based source indexes) for each supported sentence."""
-    grounded = []
-    for sentence in split_sentences(text.strip()):
-        cited = [int(n) - 1 for n in _MARKER.findall(sentence)]
-        valid = [
-            i
-            for i in dict.fromkeys(cited)
-            if 0 <= i < len(sources) and support(sentence, sources[i]) >= SUPPORT
-        ]
+@dataclass(frozen=True)
+class Meaning:
+    """Vectors for one answer: its sentences and the answer units of the sources it cites (one embed call)."""
+
+    sentences: dict[str, np.ndarray]
+    units: dict[str, tuple[list[Unit], np.ndarray]]  # chunk id → (units, their vectors)
+
+    @classmethod
+    def embed(
+        cls, sentences: list[str], chunks: list[Chunk], embedder: Embedder, unit_vectors: UnitVectors
+    ) -> Meaning:
+        # A unit is embedded as itself, without the heading the retrieval cache prefixes: the heading makes
+        # the units of one chunk look alike, and their differences are what the meaning check compares.
+        units = {chunk_id: entry[0] for chunk_id, entry in unit_vectors.get(chunks).items()}
+        texts = list(dict.fromkeys(sentences)) + [render(u) for us in units.values() for u in us]
+        vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dimension))
+        count = len(dict.fromkeys(sentences))
+        by_sentence = dict(zip(texts[:count], vectors[:count], strict=True))
+        by_chunk, offset = {}, count
+        for chunk_id, us in units.items():
+            by_chunk[chunk_id] = (us, vectors[offset : offset + len(us)])
+            offset += len(us)
+        return cls(by_sentence, by_chunk)
+
+    def nearest(self, sentence: str, chunk: Chunk) -> tuple[Unit | None, bool]:
+        """(the chunk's unit nearest the sentence, whether the sentence is nearer to it than any other unit of
+        the chunk is)."""
+        units, vectors = self.units.get(chunk.chunk_id, ([], None))
+        if not units or sentence not in self.sentences:
+            return None, False
+        similarity = vectors @ self.sentences[sentence]
+        best = int(np.argmax(similarity))
+        neighbours = np.delete(vectors @ vectors[best], best)
+        closer = len(neighbours) > 0 and float(similarity[best]) > float(neighbours.max())
+        return units[best], closer
+
+
+def _sentences(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence without markers, cited 0-based indexes) for each sentence of the model's answer."""
+    text = _MARKERS_AFTER_STOP.sub(r"\2\1", text.strip())  # "… prosent. [1] Neste" → "… prosent [1]. Neste"
+    result = []
+    for sentence in split_sentences(text):
+        cited = list(dict.fromkeys(int(n) - 1 for n in _MARKER.findall(sentence)))
         clean = _MARKER.sub("", sentence).strip()
-        if valid and clean:
-            grounded.append((clean, valid))
-    return grounded
+        if clean:
+            result.append((clean, cited))
+    return result
+
+
+def check(
+    text: str,
+    sources: list[Chunk],
+    *,
+    embedder: Embedder | None = None,
+    unit_vectors: UnitVectors | None = None,
+) -> Checked:
+    """Which sentences of the answer its cited sources support (by words, or by meaning when an embedder and
+    the unit cache are given), with their snippets, and which sentences are dropped. Blocking (embeds)."""
+    parsed = _sentences(text)
+    meaning = None
+    if embedder is not None and unit_vectors is not None:
+        cited = {i for _, indexes in parsed for i in indexes if 0 <= i < len(sources)}
+        chunks = [sources[i] for i in sorted(cited)]
+        meaning = Meaning.embed([s for s, indexes in parsed if indexes], chunks, embedder, unit_vectors)
+    checked = Checked()
+    for sentence, cited in parsed:
+        valid, snippets = [], []
+        for i in cited:
+            if not 0 <= i < len(sources):
+                continue
+            chunk = sources[i]
+            unit, closer = meaning.nearest(sentence, chunk) if meaning else (None, False)
+            snippet = unit.text if unit else best_snippet(sentence, chunk)
+            by_words = support(sentence, chunk) >= SUPPORT
+            if (by_words or closer) and agrees(sentence, snippet, chunk):
+                valid.append(i)
+                snippets.append(snippet)
+        if valid:
+            checked.kept.append(Supported(sentence, valid, snippets))
+        else:
+            checked.dropped.append(sentence)
+    return checked
+
+
+def ground(text: str, sources: list[Chunk]) -> list[tuple[str, list[int]]]:
+    """(sentence without markers, valid 0-based source indexes) for each sentence supported by words."""
+    return [(s.sentence, s.sources) for s in check(text, sources).kept]

@@ -107,13 +107,17 @@ def mark_headings(text: str) -> str:
     out: list[str] = []
     level = 1  # of the last real heading: inferred headings go one below it
     signature = False  # after "Med hilsen" short lines are the sender's names and titles, kept as text
+    introduced = False  # after a lead-in ending in ":" short lines are what it introduces (items, table rows)
     for index, paragraph in enumerate(paragraphs):
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
         heading = _HEADING.match(paragraph)
         bold = _BOLD_LINE.match(paragraph) if "\n" not in paragraph else None
         numbered = _NUMBERED_HEADING.match(paragraph) if "\n" not in paragraph else None
+        introduced = introduced and _is_row(paragraph)
         if heading:
             level, signature = len(heading.group(1)), False
+            out.append(paragraph)
+        elif introduced:
             out.append(paragraph)
         elif signature or _CLOSING.match(paragraph.strip()):
             signature = True
@@ -138,7 +142,20 @@ def mark_headings(text: str) -> str:
             # else: a label before nothing it could head (a table-of-contents or link line) is dropped
         else:
             out.append(paragraph)
+        introduced = introduced or (bool(out) and out[-1] == paragraph and paragraph.rstrip().endswith(":"))
     return "\n\n".join(out)
+
+
+def _is_row(paragraph: str) -> bool:
+    """A line that can be an item of the lead-in before it: a list, or one line that is not a sentence (a
+    table row, a short entry) and not a heading."""
+    if _is_list(paragraph):
+        return True
+    return (
+        "\n" not in paragraph
+        and not _HEADING.match(paragraph)
+        and not paragraph.rstrip().endswith((".", "!", "?"))
+    )
 
 
 def _numbered_heading(line: str) -> bool:
@@ -172,9 +189,9 @@ def sections(text: str) -> list[tuple[list[str], str]]:
 
 
 def keep_lists_with_lead_in(body: str, size: int) -> str:
-    """Join a lead-in ending in ":" to the list after it with single newlines, so the splitter (which breaks
-    at blank lines first) keeps them in one chunk; a block over `size` becomes several, each with the lead-in.
-    """
+    """Join a lead-in ending in ":" to the list (or table rows) after it with single newlines, so the
+    splitter (which breaks at blank lines first) keeps them in one chunk; a block over `size` becomes several,
+    each with the lead-in."""
     paragraphs = body.split("\n\n")
     out: list[str] = []
     index = 0
@@ -183,7 +200,7 @@ def keep_lists_with_lead_in(body: str, size: int) -> str:
         items: list[str] = []
         if paragraph.rstrip().endswith(":"):
             following = index + 1
-            while following < len(paragraphs) and _is_list(paragraphs[following]):
+            while following < len(paragraphs) and _is_row(paragraphs[following]):
                 items.extend(line for line in paragraphs[following].split("\n") if line.strip())
                 following += 1
             if items:

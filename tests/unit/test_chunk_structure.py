@@ -79,3 +79,15 @@ def test_unwrap_keeps_menu_lines_apart_but_joins_wrapped_prose():
         unwrap("Klima og miljø skal\nvektes minst 30 prosent.")
         == "Klima og miljø skal vektes minst 30 prosent."
     )
+
+
+def test_lines_a_lead_in_introduces_stay_with_it_and_are_not_headings(tmp_path):
+    # a PDF table after its lead-in: header and rows are short lines without a full stop, not headings
+    text = (
+        "# Terskler\n\nTabell 1 gir beløpene:\n\nBeløpsgrense Beløp\n\nNasjonal terskelverdi 1 300 000 kr\n\n"
+        f"EØS-terskelverdi 2 300 000 kr\n\n{BODY}\n"
+    )
+    [chunk] = chunks_of(tmp_path, "t.md", text)
+    assert chunk.section == "" and chunk.text.startswith(
+        "Tabell 1 gir beløpene:\nBeløpsgrense Beløp\nNasjonal terskelverdi 1 300 000 kr\nEØS-terskelverdi 2 300 000 kr"
+    )

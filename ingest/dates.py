@@ -28,7 +28,10 @@ _MONTH_DAY = rf"(?P<em>{_MONTH})\.?\s+(?P<ed>\d{{1,2}}),?\s+(?P<ey>\d{{4}})"
 _ANY_DATE = rf"(?:{_ISO}|{_NUMERIC}|{_DAY_MONTH}|{_MONTH_DAY})"
 _LABEL = (
     r"(?:publisert(?:\s+dato)?|sist\s+(?:endret|endra|oppdatert|revidert|publisert)|oppdatert|endret|endra"
-    r"|revidert|offentliggjort|offentleggjort|utgitt|vedtatt|vedteke|sendt|sent|dato|published(?:\s+on)?|last\s+(?:updated|modified|revised)|updated|modified|date)"
+    r"|revidert|offentliggjort|offentleggjort|utgitt|sendt|sent|dato|published(?:\s+on)?"
+    r"|last\s+(?:updated|modified|revised)|updated|modified|date"
+    # a decision's or a meeting's own date: "Vedtatt av kommunestyret 12. juni 2019", "Møte nr. 3/2024, …"
+    r"|(?:vedtatt|vedteke|godkjent|godkjend)(?:\s+av\s+\w+)?|møte\s+nr\.?\s*[\d/]+,?)"
 )
 # A label at the start of a line or after a separator ("Publisert 12.04.2023 · Sist endret: 5. mars 2024").
 _WEEKDAY = r"(?:\w+dag|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"  # "tysdag 8. oktober"

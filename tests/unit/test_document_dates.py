@@ -28,6 +28,8 @@ from ingest.loaders import load
         ("**Sist endret:** 28.11.2023 · **Sideansvarlig:** Fagteamet", date(2023, 11, 28)),
         ("Dokument 3:5 (2021–2022) / Offentliggjort 03.02.2022", date(2022, 2, 3)),
         ("Publisert 12.04.2023 · Sist endret: 5. mars 2024", date(2024, 3, 5)),  # the latest wins
+        ("Revidert strategi, vedtatt av kommunestyret 19. mars 2025, sak 12/25", date(2025, 3, 19)),
+        ("Møte nr. 3/2024, torsdag 19. september 2024, kl. 09.00–12.00", date(2024, 9, 19)),
     ],
 )
 def test_labelled_dates_in_text(text, expected):
@@ -38,6 +40,7 @@ def test_labelled_dates_in_text(text, expected):
     "text",
     [
         "Kravet gjelder fra 1. januar 2024.",  # when a rule applies, not when the text was written
+        "Oppdatert regelverk gjelder fra 1. januar 2024.",
         "Loven av 16. juli 1999 nr. 69 gjaldt til 2016.",
         "Publisert 12.03.2031",  # in the future
         "Ingen dato her.",

@@ -50,6 +50,35 @@ def _status_for(exc: AssistantError) -> int:
     return 500
 
 
+# What `answer.validate` accepts, as JSON Schema: after stripping, at least one character, none of them
+# NUL (lone surrogates cannot be sent as JSON text). Python's `\s` is `str.strip`'s whitespace.
+QUESTION_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def document_question_limits(app: FastAPI, settings: Settings) -> None:
+    """OpenAPI for every request body with a `question`: the limits `answer.validate` enforces (a 400 with
+    a stable code, not a 422), so a request the schema allows is one the API accepts."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for model in schema.get("components", {}).get("schemas", {}).values():
+                question = model.get("properties", {}).get("question")
+                if (
+                    question is not None
+                    and question.get("type") == "string"
+                    and "question" in model.get("required", [])
+                ):
+                    question.update(
+                        minLength=1, maxLength=settings.max_question_chars, pattern=QUESTION_PATTERN
+                    )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -82,7 +111,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+        code = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
             exc.status_code, "http_error"
         )
         return JSONResponse(
@@ -147,6 +176,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     from assistant.staff import routes as staff
 
     staff.mount(app, settings)
+    document_question_limits(app, settings)
     return app
 
 

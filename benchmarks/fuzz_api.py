@@ -5,6 +5,7 @@ ones (negative: wrong types, missing fields, odd media types). What must hold fo
 no 5xx, and every 4xx body is exactly the documented error shape `{"error": {"code": str, "message": str}}`.
 
     python benchmarks/fuzz_api.py --examples 250     # ≈ 8 operations × 2 modes × 250 = 4 000 requests
+    python benchmarks/fuzz_api.py --examples 100 --all-checks   # and schemathesis's runner, every check on
 
 The script ingests corpus/ into a temporary store (fake embedder, so it needs no model), serves the real app
 on loopback with uvicorn and prints the figures as JSON. `tests/integration/test_api_fuzz.py` runs the same
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -127,6 +130,32 @@ def _fuzz_operation(
         report.skipped.append(f"{label} ({mode.value})")
 
 
+def all_checks(base_url: str, *, max_examples: int, seed: int = 0) -> tuple[int, str]:
+    """schemathesis's own runner with every check on: status codes, content types and response bodies as
+    documented (RFC 3339 date-times included), schema-valid requests accepted, schema-invalid ones refused,
+    no 5xx. Returns (unique failures, the runner's report); -1 failures if the report cannot be read."""
+    command = [
+        sys.executable,
+        "-c",
+        "from schemathesis.cli import schemathesis; schemathesis()",
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        str(seed),
+        "--no-color",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    report = done.stdout + done.stderr
+    if "No issues found" in report and done.returncode == 0:
+        return 0, report
+    found = re.search(r"(\d+) (?:unique )?failures?\b", report)
+    return (int(found.group(1)) if found else -1), report
+
+
 @contextmanager
 def serve(app) -> Iterator[str]:
     """The app under uvicorn on a free loopback port, in a background thread; yields the base URL."""
@@ -152,9 +181,15 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=250, help="generated requests per operation and mode")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--url", help="fuzz an already running server instead of a temporary one")
+    parser.add_argument(
+        "--all-checks", action="store_true", help="also run schemathesis's own runner with every check on"
+    )
     args = parser.parse_args()
     if args.url:
         report = fuzz(args.url, max_examples=args.examples, seed=args.seed)
+        checked = (
+            all_checks(args.url, max_examples=args.examples, seed=args.seed) if args.all_checks else None
+        )
     else:
         sys.path.insert(0, str(ROOT))
         from assistant.app import create_app
@@ -172,8 +207,16 @@ def main() -> int:
             run(settings, [ROOT / "corpus"])
             with serve(create_app(settings)) as base:
                 report = fuzz(base, max_examples=args.examples, seed=args.seed)
-    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-    return 1 if report.failures else 0
+                checked = (
+                    all_checks(base, max_examples=args.examples, seed=args.seed) if args.all_checks else None
+                )
+    figures = report.as_dict()
+    if checked is not None:
+        figures["schemathesis_all_checks_failures"] = checked[0]
+        if checked[0]:
+            print(checked[1], file=sys.stderr)
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 1 if report.failures or (checked and checked[0]) else 0
 
 
 if __name__ == "__main__":

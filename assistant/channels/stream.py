@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 from assistant.answer import validate
 from assistant.channels.limits import rate_limit
 from assistant.channels.turn import answer_and_log
-from assistant.channels.web import get_services
+from assistant.channels.web import errors, get_services
 from assistant.errors import AssistantError
 from assistant.models import WidgetChatRequest
 from assistant.texts import say
@@ -64,7 +64,10 @@ def sse(event: str, data: dict) -> str:
     dependencies=[Depends(rate_limit)],
     description=STREAM_DOC,
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The event stream."},
+        **errors(400, 422, 429, 503),
+    },
 )
 async def chat_stream(body: WidgetChatRequest, services: Services) -> StreamingResponse:
     question = validate(body.question, services.settings)  # a bad question is a 400, not a stream

@@ -5,11 +5,13 @@ demo page. Parses, calls the core or the database layer, renders JSON. The SSE v
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from assistant.blocking import run_blocking
 from assistant.channels.limits import rate_limit
@@ -32,6 +34,38 @@ from assistant.staff.verified import replies_for as staff_replies
 router = APIRouter()
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx body: `{"error": {"code", "message"}}` (see `assistant.app`)."""
+
+    error: ErrorDetail
+
+
+_ERRORS = {
+    400: "The body is not JSON (`invalid_body`), or a value cannot be used: an empty or too long question, "
+    "text with NUL (`empty_question`, `question_too_long`, `invalid_text`).",
+    404: "No such message or conversation (`not_found`).",
+    422: "The request does not match the schema (`invalid_request`).",
+    429: "Too many questions from this client (`rate_limited`); see `Retry-After`.",
+    503: "The store or the database cannot be reached (`store_unavailable`, `database_unavailable`, "
+    "`not_ready`); see `Retry-After`.",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI `responses` for the error statuses a route can answer, all with the one error body."""
+    return {status: {"model": ErrorResponse, "description": _ERRORS[status]} for status in statuses}
+
+
+def rfc3339(moment: datetime) -> datetime:
+    """A stored time with its time zone: SQLite gives back naive datetimes, all of them UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def get_services(request: Request):
     return request.app.state.services
 
@@ -39,7 +73,13 @@ def get_services(request: Request):
 Services = Annotated[object, Depends(get_services)]
 
 
-@router.post("/v1/chat", response_model=ChatResponse, tags=["chat"], dependencies=[Depends(rate_limit)])
+@router.post(
+    "/v1/chat",
+    response_model=ChatResponse,
+    tags=["chat"],
+    dependencies=[Depends(rate_limit)],
+    responses=errors(400, 422, 429, 503),
+)
 async def chat(body: ChatRequest, services: Services) -> ChatResponse:
     """Answer one question with citations; pass `conversation_id` to continue a conversation."""
     result, conversation_id, message_id = await answer_and_log(
@@ -53,7 +93,13 @@ async def _known_message(db, message_id: str) -> None:
         raise HTTPException(404, "No answer with this message_id.")
 
 
-@router.post("/v1/feedback", response_model=Stored, status_code=201, tags=["feedback"])
+@router.post(
+    "/v1/feedback",
+    response_model=Stored,
+    status_code=201,
+    tags=["feedback"],
+    responses=errors(400, 404, 422, 503),
+)
 async def feedback(body: FeedbackRequest, services: Services) -> Stored:
     """Rate an answer 👍 (`up`) or 👎 (`down`), with an optional comment. Rating the same answer again
     replaces the earlier rating and comment (the latest counts, once); the receipt keeps its id."""
@@ -66,7 +112,13 @@ async def feedback(body: FeedbackRequest, services: Services) -> Stored:
     return Stored(id=row_id)
 
 
-@router.post("/v1/escalations", response_model=Stored, status_code=201, tags=["feedback"])
+@router.post(
+    "/v1/escalations",
+    response_model=Stored,
+    status_code=201,
+    tags=["feedback"],
+    responses=errors(400, 404, 422, 503),
+)
 async def escalation(body: EscalationRequest, services: Services) -> Stored:
     """Ask a procurement adviser to follow up an answer; `contact` is how to reach the buyer, if given."""
     await _known_message(services.db, body.message_id)
@@ -81,7 +133,12 @@ async def escalation(body: EscalationRequest, services: Services) -> Stored:
     return Stored(id=row_id)
 
 
-@router.get("/v1/conversations/{conversation_id}", response_model=ConversationHistory, tags=["chat"])
+@router.get(
+    "/v1/conversations/{conversation_id}",
+    response_model=ConversationHistory,
+    tags=["chat"],
+    responses=errors(404, 503),
+)
 async def conversation(conversation_id: str, services: Services, request: Request) -> ConversationHistory:
     """The stored questions and answers of a conversation, oldest first (the widget shows them on reload)."""
     rows = await run_blocking(services.db.history, conversation_id)
@@ -98,7 +155,7 @@ async def conversation(conversation_id: str, services: Services, request: Reques
                 refused=r.refused,
                 confidence=r.confidence,
                 citations=r.citations,
-                created_at=r.created_at,
+                created_at=rfc3339(r.created_at),
                 staff_answer=StaffAnswer(**vars(staff[r.id])) if r.id in staff else None,
             )
             for r in rows
@@ -106,7 +163,7 @@ async def conversation(conversation_id: str, services: Services, request: Reques
     )
 
 
-@router.get("/v1/documents", response_model=list[DocumentInfo], tags=["documents"])
+@router.get("/v1/documents", response_model=list[DocumentInfo], tags=["documents"], responses=errors(503))
 async def documents(services: Services) -> list[DocumentInfo]:
     """What is ingested, with validity dates."""
     snapshot = services.deps.retriever.store.snapshot()
@@ -134,7 +191,7 @@ async def healthz() -> dict:
 READY_TIMEOUT = 5.0
 
 
-@router.get("/readyz", tags=["health"])
+@router.get("/readyz", tags=["health"], responses=errors(503))
 async def readyz(services: Services) -> dict:
     """Readiness: the store (vectors and published index) and the database answer; else 503 `not_ready`."""
     checks = {"store": services.deps.retriever.store.ping, "database": services.db.ping}

@@ -4,6 +4,10 @@ static files. Real app, real core and store, a fresh SQLite database per test.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from metrics_support import channel_counts, raised_by
@@ -96,6 +100,37 @@ def test_bad_feedback_is_422_json(client, message, body):
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
     assert rows(client, FeedbackRow) == []
+
+
+def test_history_times_are_rfc3339_date_times_with_a_time_zone(client, message):
+    history = client.get(f"/v1/conversations/{message['conversation_id']}").json()
+    created = history["messages"][0]["created_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", created), created
+    assert datetime.fromisoformat(created).utcoffset() == timedelta(0)
+
+
+def test_openapi_documents_every_error_status_and_the_question_limits(client):
+    schema = client.get("/openapi.json").json()
+    documented = {
+        ("post", "/v1/chat"): {"400", "422", "429", "503"},
+        ("post", "/v1/chat/stream"): {"400", "422", "429", "503"},
+        ("post", "/v1/feedback"): {"400", "404", "422", "503"},
+        ("post", "/v1/escalations"): {"400", "404", "422", "503"},
+        ("get", "/v1/conversations/{conversation_id}"): {"404", "503"},
+        ("get", "/readyz"): {"503"},
+    }
+    for (method, path), statuses in documented.items():
+        responses = schema["paths"][path][method]["responses"]
+        assert statuses <= set(responses), (path, set(responses))
+        for status in statuses:
+            body = responses[status]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/ErrorResponse"}, (path, status)
+    question = schema["components"]["schemas"]["ChatRequest"]["properties"]["question"]
+    valid = jsonschema.Draft202012Validator(question, format_checker=jsonschema.FormatChecker())
+    for refused in ["", "   ", "\x00", "a" * 2001]:
+        assert not valid.is_valid(refused), repr(refused)
+        assert client.post("/v1/chat", json={"question": refused}).status_code == 400
+    assert valid.is_valid(" klima ")
 
 
 def test_unknown_conversation_is_404(client):

@@ -28,7 +28,7 @@ from ingest.loaders import load
         ("**Sist endret:** 28.11.2023 · **Sideansvarlig:** Fagteamet", date(2023, 11, 28)),
         ("Dokument 3:5 (2021–2022) / Offentliggjort 03.02.2022", date(2022, 2, 3)),
         ("Publisert 12.04.2023 · Sist endret: 5. mars 2024", date(2024, 3, 5)),  # the latest wins
-        ("Revidert strategi, vedtatt av kommunestyret 19. mars 2025, sak 12/25", date(2025, 3, 19)),
+        ("Revidert strategi, vedtatt av kommunestyret 19. mars 2024, sak 12/24", date(2024, 3, 19)),
         ("Møte nr. 3/2024, torsdag 19. september 2024, kl. 09.00–12.00", date(2024, 9, 19)),
     ],
 )

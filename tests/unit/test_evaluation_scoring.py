@@ -174,3 +174,20 @@ async def test_a_follow_up_is_scored_on_its_last_turn_with_the_earlier_turns_as_
     core(answered("Minst 30 prosent [1].", [cite("c2", "minst 30 prosent")]), refused())
     lost = await evaluate_one(item, deps=None)
     assert lost.refused and not lost.correct
+
+
+# ---- gates and ranks (mutmut survivors) ----------------------------------------------------------------
+
+
+def test_a_metric_exactly_at_its_gate_passes():
+    at_the_gates = {name: limit for name, (_, limit) in evaluation.GATES.items()}
+    assert all(evaluation.passes(at_the_gates).values())
+    assert not evaluation.passes({**at_the_gates, "false_refusal": 0.0501})["false_refusal"]
+    assert not evaluation.passes({**at_the_gates, "accuracy": 0.8999})["accuracy"]
+
+
+async def test_an_answerable_question_without_key_facts_ranks_first(core):
+    assert evaluation.full_recall_rank(["any text"], []) == 1
+    core(answered("1,3 millioner kroner [1].", [cite("c1", "1,3 millioner kroner")]))
+    outcome = await evaluate_one({"question": "Hva er terskelverdien?", "expect": "answer"}, deps=None)
+    assert outcome.rank == 1 and outcome.recall and metrics([outcome])["mrr"] == 1.0

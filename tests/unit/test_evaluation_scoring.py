@@ -191,3 +191,14 @@ async def test_an_answerable_question_without_key_facts_ranks_first(core):
     core(answered("1,3 millioner kroner [1].", [cite("c1", "1,3 millioner kroner")]))
     outcome = await evaluate_one({"question": "Hva er terskelverdien?", "expect": "answer"}, deps=None)
     assert outcome.rank == 1 and outcome.recall and metrics([outcome])["mrr"] == 1.0
+
+
+async def test_every_earlier_turn_reaches_the_core_and_a_follow_up_counts_as_answerable(core):
+    turns = ["Hva er terskelverdien?", "Og for bygg?", "Og for kommunene?"]
+    replies = [answered(f"Svar {n} [1].", [cite("c1", "1,3 millioner kroner")]) for n in range(3)]
+    scripted = core(*replies[:2], refused())
+    outcome = await evaluate_one({"turns": turns, "key_facts": [["2,3 mill"]]}, deps=None)
+    assert scripted.seen[2] == (turns[2], [turns[0], "Svar 0 [1].", turns[1], "Svar 1 [1]."])
+    assert outcome.expect == "answer" and outcome.refused  # no `expect`: an answerable question
+    assert metrics([outcome])["false_refusal"] == 1.0
+    assert 0.0 <= outcome.seconds < 5.0  # the time the turns took, not a clock reading

@@ -126,12 +126,12 @@ def _main_text(markup: str) -> str:
             # (1 against 4 by default and 6 with favor_recall).
             favor_precision=True,
         )
+        root = etree.fromstring(xml.encode("utf-8")) if xml else None
     except Exception as exc:  # a damaged page: the visible-text fallback still reads it
         log.info("trafilatura could not read the page", extra={"error": str(exc)})
         return ""
-    if not xml:
+    if root is None:
         return ""
-    root = etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
     return drop_boilerplate(xml_to_text(main if main is not None else root))
 

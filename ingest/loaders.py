@@ -1,14 +1,19 @@
 """Read one file into a `Document`: text with Markdown-style headings plus metadata.
 
-Supports .md (YAML front matter), .txt, .html/.htm, .pdf (pypdf) and .docx (python-docx). Metadata comes
-from front matter or a sidecar file `<name>.meta.yaml` / `<name>.meta.json` beside the document. Every
-failure is raised as `IngestError` with the reason; nothing here touches the store.
+Supports .md (YAML front matter), .txt, .html/.htm (`ingest.html`), .pdf (`ingest.pdf`) and .docx
+(`ingest.office`). Metadata comes from front matter or a sidecar file `<name>.meta.yaml` / `<name>.meta.json`
+beside the document; what the file says of itself (a page's title, canonical URL and date, a PDF's or DOCX's
+metadata) fills what those leave out. A document's date (`published`) is the stated one (`published`, `date`
+or `valid_from`), else the page markup's, else a labelled date in its text (`ingest.dates`), else the file's
+metadata date; its language the stated one, else the one its function words show (`ingest.language`).
+Every failure is raised as `IngestError` with the reason; nothing here touches the store.
 
 Hostile files are refused before a parser sees them: files over `Limits.max_bytes`, PDFs and DOCX files whose
 first bytes are not a PDF header / zip archive, and DOCX archives that would unpack to more than
 `Limits.max_unzipped_bytes` or hold more than `MAX_ZIP_ENTRIES` entries (zip bombs). Text files are decoded
 by their byte-order mark (UTF-8/16/32), else as UTF-8, else as Windows-1252; text that is still mostly control
-characters is refused as binary. HTML keeps only visible text (no scripts, styles, attributes or comments).
+characters is refused as binary. HTML keeps only its main text (no scripts, styles, attributes, comments,
+menus or footers); a page or PDF with nothing but such furniture is refused as having no text.
 """
 
 from __future__ import annotations

@@ -202,3 +202,23 @@ async def test_every_earlier_turn_reaches_the_core_and_a_follow_up_counts_as_ans
     assert outcome.expect == "answer" and outcome.refused  # no `expect`: an answerable question
     assert metrics([outcome])["false_refusal"] == 1.0
     assert 0.0 <= outcome.seconds < 5.0  # the time the turns took, not a clock reading
+
+
+async def test_recall_at_5_and_rank_come_from_the_retrieved_chunks_in_order(core):
+    def ranked(position: int | None) -> Answer:
+        texts = [f"Uten svaret, del {n}." for n in range(8)]
+        if position is not None:
+            texts[position - 1] = THRESHOLD
+        result = answered("1,3 millioner kroner [1].", [cite("c1", "1,3 millioner kroner")])
+        return result.model_copy(update={"retrieved": [retrieved(f"r{n}", t) for n, t in enumerate(texts)]})
+
+    item = {"question": "Hva er terskelverdien?", "expect": "answer", "key_facts": [["1,3 millioner"]]}
+    core(ranked(5), ranked(6), ranked(None))
+    fifth, sixth, absent = [await evaluate_one(item, deps=None) for _ in range(3)]
+    assert (fifth.rank, fifth.recall, fifth.answer) == (5, True, "1,3 millioner kroner [1].")
+    assert (sixth.rank, sixth.recall) == (6, False)
+    assert (absent.rank, absent.recall) == (None, False)
+    assert metrics([fifth, sixth, absent])["mrr"] == round((1 / 5 + 1 / 6) / 3, 4)
+    core(refused())
+    declined = await evaluate_one({"question": "Været?", "expect": "refuse"}, deps=None)
+    assert declined.rank is None and declined.recall is None

@@ -14,17 +14,15 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from assistant.errors import IngestError
 from ingest.dates import parse_date
+from ingest.pdf_pages import PAGE_NUMBER, drop_running_lines
+from ingest.pdf_tables import find_tables
 
-_PAGE_NUMBER = re.compile(
-    r"^(?:(?:side|sida|page|s\.)\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:av|of|/)\s*\d{1,4})?$",
-    re.IGNORECASE,
-)
 _TOC_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}\s*$|…{2,}\s*\d{1,4}\s*$")
 _TOC_TITLE = re.compile(
     r"^(?:innhold|innhald|innholdsfortegnelse|innhaldsliste|contents|table of contents)$", re.IGNORECASE
@@ -33,13 +31,10 @@ _BULLET = re.compile(r"^(?:[•▪●◦▸►■□‣∙·*]|[-–—](?=\s)|\
 _ORDERED = re.compile(r"^\d{1,2}[.)]\s+\S")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+[A-ZÆØÅ]")
 _CONJUNCTIONS = frozenset({"og", "eller", "and", "or", "til", "samt", "enn"})  # "bygge- og anleggs"
-RUNNING_SHARE = 0.6  # a line at a page's edge on at least this share of the pages is a running header/footer
-EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
 FULL_LINE = 0.75  # a line at least this share of the usual line length was wrapped by the layout
 PARAGRAPH_GAP = 1.3  # more space above a line than this many line steps starts a new paragraph
 HEADING_SIZE = 1.1  # a line in a font this much larger than the body text is a heading
 HEADING_MAX_WORDS = 14
-SMALL_FONT = 0.85  # a page-edge line in a font this much smaller than the body is a running header/footer
 
 
 @dataclass
@@ -57,6 +52,8 @@ class _Line:
     whole: bool = False  # the whole line is that one run, so size and weight hold for all of it
     y: float | None = None  # height of that run on the page (PDF space: larger is higher)
     page: int = 0
+    cells: list[tuple[float, str]] = field(default_factory=list)  # (x, text) of the line's runs
+    row: bool = False  # a table row already written "Header: value; …"
 
 
 def read_pdf(path: Path) -> PdfText:
@@ -67,7 +64,8 @@ def read_pdf(path: Path) -> PdfText:
             raise IngestError("cannot parse .pdf file: no %PDF header (another file renamed .pdf?)")
     reader = PdfReader(str(path))
     pages = [_page_lines(page, number) for number, page in enumerate(reader.pages)]
-    lines = [line for page in _drop_running_lines(pages) for line in page]
+    body_size = _body_size([line for page in pages for line in page])
+    lines = _with_table_rows([line for page in drop_running_lines(pages, body_size) for line in page])
     info = reader.metadata or {}
     title = str(info.get("/Title") or "").strip()
     published = parse_date(info.get("/CreationDate")) or parse_date(info.get("/ModDate"))
@@ -76,14 +74,15 @@ def read_pdf(path: Path) -> PdfText:
 
 def _page_lines(page, number: int) -> list[_Line]:
     """The page's text lines, each with the font size, weight and height of the run of text it starts with."""
-    runs: list[tuple[str, float, bool, float]] = []
+    runs: list[tuple[str, float, bool, float, float]] = []
 
     def visit(text, cm, tm, font_dict, font_size) -> None:
         stripped = " ".join(text.split())
         if stripped:
             font = str((font_dict or {}).get("/BaseFont", ""))
             size = round(font_size * (abs(tm[3]) or 1.0), 1)
-            runs.append((stripped, size, "bold" in font.lower(), tm[5] * (cm[3] or 1.0) + cm[5]))
+            x, y = tm[4] * (cm[0] or 1.0) + cm[4], tm[5] * (cm[3] or 1.0) + cm[5]
+            runs.append((stripped, size, "bold" in font.lower(), y, x))
 
     text = page.extract_text(visitor_text=visit) or ""
     lines, start = [], 0
@@ -95,44 +94,36 @@ def _page_lines(page, number: int) -> list[_Line]:
         if found is None:
             lines.append(_Line(line, page=number))
             continue
-        run_text, size, bold, y = runs[found]
-        start = found + 1
-        lines.append(_Line(line, size, bold, whole=run_text == line, y=y, page=number))
+        run_text, size, bold, y, _ = runs[found]
+        cells, start = _line_runs(line, runs, found)
+        lines.append(_Line(line, size, bold, whole=run_text == line, y=y, page=number, cells=cells))
     return lines
 
 
-def _edge_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower())
+def _line_runs(line: str, runs: list, first: int) -> tuple[list[tuple[float, str]], int]:
+    """The runs that make up `line` from run `first` on, as (x, text), and the index of the run after them;
+    no cells when the runs do not spell the line exactly (then it cannot be read as table cells)."""
+    target, spelled, cells, index = line.replace(" ", ""), "", [], first
+    while index < len(runs) and len(spelled) < len(target):
+        text = runs[index][0]
+        if not target.startswith(spelled + text.replace(" ", "")):
+            break
+        spelled += text.replace(" ", "")
+        cells.append((runs[index][4], text))
+        index += 1
+    return (cells if spelled == target else []), max(index, first + 1)
 
 
-def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Without page-number lines, lines repeated at the top or bottom of most pages, and lines at a page's
-    edge set in a clearly smaller font than the body text (a one-page document's running header)."""
-    body_size = _body_size([line for page in pages for line in page])
-    tops: Counter[str] = Counter()  # counted apart: a letter's sender on top of page 1 and in the
-    bottoms: Counter[str] = Counter()  # signature at the foot of page 2 is not a running line
-    for page in pages:
-        tops.update({_edge_key(line.text) for line in page[:EDGE_LINES]})
-        bottoms.update({_edge_key(line.text) for line in page[-EDGE_LINES:]})
-    needed = max(2, round(RUNNING_SHARE * len(pages)))
-    running_top = {key for key, count in tops.items() if count >= needed}
-    running_bottom = {key for key, count in bottoms.items() if count >= needed}
-    cleaned = []
-    for page in pages:
-        bottom_start = max(0, len(page) - EDGE_LINES)
-        kept = []
-        for index, line in enumerate(page):
-            key = _edge_key(line.text)
-            top, bottom = index < EDGE_LINES, index >= bottom_start
-            if (top or bottom) and _PAGE_NUMBER.match(line.text):
-                continue
-            if (top or bottom) and line.whole and body_size and line.size <= SMALL_FONT * body_size:
-                continue
-            if (top and key in running_top) or (bottom and key in running_bottom):
-                continue
-            kept.append(line)
-        cleaned.append(kept)
-    return cleaned
+def _with_table_rows(lines: list[_Line]) -> list[_Line]:
+    """The lines with each table's lines replaced by its rows (see `ingest.pdf_tables`)."""
+    out: list[_Line] = []
+    done = 0
+    for start, end, rows in find_tables(lines):
+        out.extend(lines[done:start])
+        style = lines[start]
+        out.extend(_Line(row, style.size, page=style.page, row=True) for row in rows)
+        done = end
+    return out + lines[done:]
 
 
 def lines_to_text(lines: list[_Line]) -> str:
@@ -153,6 +144,11 @@ def lines_to_text(lines: list[_Line]) -> str:
 
     for line in lines:
         text = line.text
+        if line.row:  # a table row is a paragraph of its own
+            flush()
+            blocks.append(text)
+            previous = last_heading = None
+            continue
         if _is_heading(line, body_size):
             if last_heading is not None and not current and _same_heading(last_heading, line):
                 blocks[-1] = f"{blocks[-1]} {text}"  # a heading wrapped over two lines
@@ -209,7 +205,7 @@ def _is_heading(line: _Line, body_size: float) -> bool:
     text = line.text
     # a sentence ends in a word and a full stop; "… fra 1." is a heading wrapped inside its date
     sentence = re.search(r"[^\W\d]\.$|[,;]$", text)
-    if sentence or len(text.split()) > HEADING_MAX_WORDS or _PAGE_NUMBER.match(text):
+    if sentence or len(text.split()) > HEADING_MAX_WORDS or PAGE_NUMBER.match(text):
         return False
     if not (line.whole and line.size and body_size):
         return not line.size and _numbered_heading(text)

@@ -131,3 +131,32 @@ def test_pdf_of_only_headers_and_footers_is_a_clear_error(tmp_path):
     path = build_pdf(tmp_path / "tom.pdf", [[], [], []])
     with pytest.raises(IngestError, match="only running headers"):
         load(path, "files/tom.pdf")
+
+
+def test_pdf_table_rows_carry_their_header_names(tmp_path):
+    pdf = fpdf.FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10.5)
+    pdf.set_xy(20, 20)
+    pdf.cell(0, 6, "Tabellen viser terskelverdiene:")
+    rows = [
+        ("Beløpsgrense", "Beløp", "Konsekvens"),
+        ("Nasjonal terskelverdi", "1 300 000 kr", "Kunngjøring i Doffin"),
+        ("EØS-terskelverdi", "2 300 000 kr", "Kunngjøring i hele EØS"),
+    ]
+    for number, row in enumerate(rows):
+        pdf.set_font("Helvetica", "B" if number == 0 else "", 9)
+        for column, text in enumerate(row):
+            pdf.set_xy(20 + 60 * column, 32 + 8 * number)
+            pdf.cell(55, 6, text)
+    pdf.set_font("Helvetica", size=10.5)
+    pdf.set_xy(20, 62)
+    pdf.cell(0, 6, "Beløpene gjelder fra 1. januar 2024.")
+    path = tmp_path / "tabell.pdf"
+    pdf.output(str(path))
+    lines = load(path, "files/tabell.pdf").text.split("\n")
+    assert (
+        "Beløpsgrense: Nasjonal terskelverdi; Beløp: 1 300 000 kr; Konsekvens: Kunngjøring i Doffin" in lines
+    )
+    assert "Beløpsgrense: EØS-terskelverdi; Beløp: 2 300 000 kr; Konsekvens: Kunngjøring i hele EØS" in lines

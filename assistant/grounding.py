@@ -20,6 +20,8 @@ Must not call the chat model or compose the answer: it judges text it is given.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,6 +122,11 @@ def best_snippet(sentence: str, chunk: Chunk) -> str:
     return max(candidates, key=lambda s: len(stems & set(tokenize(s))))
 
 
+RAW_CACHE_CHUNKS = 4096  # chunks whose bare unit vectors are kept: as many as the retrieval cache keeps
+_raw_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model, chunk id) → vectors
+_raw_lock = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Meaning:
     """Vectors for one answer: its sentences and the answer units of the sources it cites (one embed call)."""
@@ -131,18 +138,28 @@ class Meaning:
     def embed(
         cls, sentences: list[str], chunks: list[Chunk], embedder: Embedder, unit_vectors: UnitVectors
     ) -> Meaning:
-        # A unit is embedded as itself, without the heading the retrieval cache prefixes: the heading makes
-        # the units of one chunk look alike, and their differences are what the meaning check compares.
+        # A unit is compared as itself, without the heading the retrieval cache puts in front of it: the
+        # heading makes the units of one chunk look alike, and their differences are what is compared here.
+        # So bare unit vectors are kept here, by chunk id (a chunk's text never changes under its id).
         units = {chunk_id: entry[0] for chunk_id, entry in unit_vectors.get(chunks).items()}
-        texts = list(dict.fromkeys(sentences)) + [render(u) for us in units.values() for u in us]
+        with _raw_lock:
+            known = {i: _raw_vectors[(embedder.name, i)] for i in units if (embedder.name, i) in _raw_vectors}
+        missing = [i for i in units if i not in known]
+        sentences = list(dict.fromkeys(sentences))
+        texts = sentences + [render(u) for i in missing for u in units[i]]
         vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dimension))
-        count = len(dict.fromkeys(sentences))
-        by_sentence = dict(zip(texts[:count], vectors[:count], strict=True))
-        by_chunk, offset = {}, count
-        for chunk_id, us in units.items():
-            by_chunk[chunk_id] = (us, vectors[offset : offset + len(us)])
-            offset += len(us)
-        return cls(by_sentence, by_chunk)
+        offset = len(sentences)
+        with _raw_lock:
+            for chunk_id in missing:
+                known[chunk_id] = vectors[offset : offset + len(units[chunk_id])]
+                offset += len(units[chunk_id])
+                _raw_vectors[(embedder.name, chunk_id)] = known[chunk_id]
+            for chunk_id in known:
+                _raw_vectors.move_to_end((embedder.name, chunk_id))
+            while len(_raw_vectors) > RAW_CACHE_CHUNKS:
+                _raw_vectors.popitem(last=False)
+        by_sentence = dict(zip(sentences, vectors[: len(sentences)], strict=True))
+        return cls(by_sentence, {i: (units[i], known[i]) for i in units})
 
     def nearest(self, sentence: str, chunk: Chunk) -> tuple[Unit | None, bool]:
         """(the chunk's unit nearest the sentence, whether the sentence is nearer to it than any other unit of

@@ -7,6 +7,7 @@ and an answer that cannot be verified (or a failing, slow model) falls back to t
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import replace
@@ -44,12 +45,17 @@ class FakeOpenAI(FakeServiceHandler):
                 {
                     "index": 0,
                     "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": self.server.reply},
+                    "message": {"role": "assistant", "content": self.reply_to(body)},
                 }
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
         self.reply(200, payload)
+
+    def reply_to(self, body: dict) -> str:
+        """`server.reply`, or what it returns for the user message (so a reply can cite the right number)."""
+        reply = self.server.reply
+        return reply(body["messages"][-1]["content"]) if callable(reply) else reply
 
 
 @pytest.fixture
@@ -62,7 +68,9 @@ def openai_server():
 
 
 def with_model(deps, model):
-    return replace(deps, chat_model=model)
+    copy = replace(deps, chat_model=model)
+    copy.unit_vectors = deps.unit_vectors  # replace() builds a new, empty cache: keep the warm one
+    return copy
 
 
 def source_sentence(deps) -> str:
@@ -163,3 +171,143 @@ def test_llm_off_and_fake_modes(ingested):
 
     assert build_chat_model(ingested.model_copy(update={"llm_mode": "off"})) is None
     assert isinstance(build_chat_model(ingested.model_copy(update={"llm_mode": "fake"})), QuotingChatModel)
+
+
+# ---- grounding by meaning: hand-written, faithful paraphrases of corpus/ served by the local server ----
+
+SVANEMERKET = "Kan vi kreve Svanemerket?"
+FAQ_SVANEMERKET = "kan kreve kriteriene bak Svanemerket og godta Svanemerket"  # corpus/16, the FAQ answer
+MAIN_RULE = "Fra 1. januar 2024 skal klima og miljø vektes med minst 30 prosent"  # corpus/08
+FAQ_EXCEPTION = "Kravet gjelder ikke når anskaffelsen bare har ubetydelig"  # corpus/16
+
+
+def citing(template: str, **phrases: str):
+    """A reply for the server: `template` with each {name} replaced by the number of the source in the
+    prompt that contains phrases[name] (as a model cites the sources it was shown)."""
+
+    def reply(prompt: str) -> str:
+        blocks = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=^\[\d+\] |^</kilder>)", prompt, re.M | re.S)
+        numbers = {}
+        for name, phrase in phrases.items():
+            numbers[name] = next(n for n, text in blocks if phrase in " ".join(text.split()))
+        return template.format(**numbers)
+
+    return reply
+
+
+async def ask_served(deps, server, settings, question: str, reply):
+    server.reply = reply
+    settings = settings.model_copy(
+        update={"llm_mode": "openai", "llm_base_url": f"http://127.0.0.1:{server.server_port}/v1"}
+    )
+    result = await answer(question, Conversation(), deps=with_model(deps, build_chat_model(settings)))
+    assert server.requests, "the chat model was not asked"
+    snapshot = deps.retriever.store.snapshot()
+    for citation in result.citations:
+        assert citation.snippet in snapshot.get(citation.chunk_id).text
+    return result
+
+
+async def extractive_answer(deps, question: str):
+    return await answer(question, Conversation(), deps=with_model(deps, None))
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "caveat"),
+    [
+        (
+            SVANEMERKET,
+            citing(
+                "Ja, dere kan kreve Svanemerket [{faq}]. Dere må likevel akseptere likeverdige merker og annen "
+                "dokumentasjon som viser det samme [{faq}].",
+                faq=FAQ_SVANEMERKET,
+            ),
+            "Dere må likevel akseptere likeverdige merker og annen dokumentasjon som viser det samme.",
+        ),
+        (
+            QUESTION,
+            citing(
+                "Når klima og miljø er et tildelingskriterium, må det telle minst 30 prosent [{main}]. "
+                "Regelen gjelder likevel ikke innkjøp med ubetydelig miljøpåvirkning [{faq}].",
+                main=MAIN_RULE,
+                faq=FAQ_EXCEPTION,
+            ),
+            "Regelen gjelder likevel ikke innkjøp med ubetydelig miljøpåvirkning.",
+        ),
+    ],
+)
+async def test_a_faithful_paraphrase_keeps_its_caveat(deps, openai_server, ingested, question, reply, caveat):
+    result = await ask_served(deps, openai_server, ingested, question, reply)
+    assert not result.refused and caveat in result.answer
+    assert result.answer != (await extractive_answer(deps, question)).answer  # the model's own words
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        (
+            SVANEMERKET,
+            citing(
+                "Ja, dere kan kreve Svanemerket [{faq}]. Dere må likevel få kontrakten godkjent av "
+                "kommunestyret først [{faq}].",
+                faq=FAQ_SVANEMERKET,
+            ),
+        ),
+        (
+            QUESTION,
+            citing(
+                "Klima og miljø skal vektes med minst 30 prosent når det er et tildelingskriterium [{main}]. "
+                "Unntak gjelder bare dersom departementet godkjenner det [{main}].",
+                main=MAIN_RULE,
+            ),
+        ),
+    ],
+)
+async def test_an_unsupported_caveat_falls_back_to_the_extractive_answer(
+    deps, openai_server, ingested, question, reply
+):
+    result = await ask_served(deps, openai_server, ingested, question, reply)
+    expected = await extractive_answer(deps, question)
+    assert result.answer == expected.answer and result.citations == expected.citations
+
+
+@pytest.mark.parametrize(
+    ("reply", "changed"),
+    [
+        (
+            citing(
+                "Klima og miljø skal telle minst 30 prosent når det er et tildelingskriterium [{main}]. "
+                "Kravet gjelder også når anskaffelsen bare har ubetydelig klima- og miljøpåvirkning [{faq}].",
+                main=MAIN_RULE,
+                faq=FAQ_EXCEPTION,
+            ),
+            "Kravet gjelder også når",  # the source: "gjelder ikke når"
+        ),
+        (
+            citing(
+                "Klima og miljø skal telle minst 30 prosent når det er et tildelingskriterium [{main}]. "
+                "Fra 1. januar 2026 skal klima og miljø vektes med minst 40 prosent [{main}].",
+                main=MAIN_RULE,
+            ),
+            "40 prosent",
+        ),
+    ],
+)
+async def test_a_flipped_negation_or_changed_number_is_not_supported(
+    deps, openai_server, ingested, reply, changed
+):
+    result = await ask_served(deps, openai_server, ingested, QUESTION, reply)
+    assert not result.refused and changed not in result.answer and "30 prosent" in result.answer
+
+
+async def test_unsupported_filler_is_dropped_and_the_rest_kept(deps, openai_server, ingested):
+    reply = citing(
+        "Klima og miljø skal telle minst 30 prosent når det er et tildelingskriterium [{main}]. "
+        "Håper dette hjelper, og lykke til med anskaffelsen!",
+        main=MAIN_RULE,
+    )
+    result = await ask_served(deps, openai_server, ingested, QUESTION, reply)
+    assert (
+        result.answer == "Klima og miljø skal telle minst 30 prosent når det er et tildelingskriterium. [1]"
+    )
+    assert "30 prosent" in result.citations[0].snippet

@@ -5,7 +5,9 @@ demo page. Parses, calls the core or the database layer, renders JSON. The SSE v
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from typing import Annotated
 
@@ -30,6 +32,7 @@ from assistant.models import (
     StoredMessage,
 )
 from assistant.staff.verified import replies_for as staff_replies
+from assistant.texts import widget_strings
 
 router = APIRouter()
 
@@ -216,16 +219,30 @@ def _static(name: str) -> str:
     return resources.files("assistant").joinpath("static", name).read_text(encoding="utf-8")
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """The icon browsers ask for on the demo page and the staff pages (else a 404 in every log)."""
+    icon = resources.files("assistant").joinpath("static", "favicon.ico").read_bytes()
+    return Response(icon, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def demo_page() -> str:
     return _static("demo.html")
+
+
+@cache
+def widget_source() -> str:
+    """widget.js with its words from `assistant.texts` (the one place for user-facing text)."""
+    strings = json.dumps(widget_strings(), ensure_ascii=False).replace("</", "<\\/")
+    return _static("widget.js").replace("/*STRINGS*/null", strings, 1)
 
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_script() -> Response:
     """The embeddable chat widget (see the README, "Web chat widget")."""
     return Response(
-        _static("widget.js"),
+        widget_source(),
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300"},
     )

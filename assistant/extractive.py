@@ -1,93 +1,99 @@
-"""Extractive answers: pick the evidence sentences that best answer the question from the retrieved chunks.
+"""Extractive answers: choose the units of the retrieved chunks that answer the question, and compose them.
 
-No model is needed. Sentences are scored by how much of the question (idf-weighted stems) they cover,
-plus how well their chunk ranked; each chosen sentence is a verbatim substring of its chunk, so it is
-its own citation snippet.
+Every unit (sentence, lead-in with its list, table row; see `assistant.units`) of the top chunks is scored
+by two things with equal weight: how much of the question it covers (idf-weighted stems, a heading counting
+for the text below it) and how close it is in meaning to the question (cosine of the configured embedding
+model, rescaled over the candidates of this question, so no model-specific scale is assumed). That is the
+second stage: the chunks are reordered by their best unit. Then the answer is composed:
+- the best unit that is of the kind asked for (a number or date when the question asks "how much",
+  "when"…) anchors it; for a question about now, a newer dated source that answers nearly as well wins;
+- the anchor's chunk gives the passage: the units that answer well, in document order;
+- a unit from another chunk is added when it covers a part of the question the passage left out;
+- in a follow-up, nothing the previous answer already said is said again.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
 
 from assistant.lexical import Term, tokenize
-from assistant.retrieval import Hit
-from assistant.triage import is_injection
+from assistant.retrieval import Hit, asks_about_the_past
+from assistant.units import Unit, UnitVectors, render
 
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«(A-ZÆØÅ0-9§])|\n+")
-_ABBREVIATIONS = re.compile(
-    r"\b(nr|ca|bl\.a|f\.eks|jf|kr|mill|mrd|pkt|St\.meld|dvs|osv|mv|inkl|ekskl|e\.l)\.$"
-)
-EVIDENCE_CHUNKS = 5
-MIN_WORDS = 4
-RANK_BONUS = 0.15
-NEAR_TIE = 0.95  # sentences of the best chunk this close to the best score may start the passage
-PASSAGE_EXTRA = 3  # the passage may run this many sentences past the answer_sentences setting
-SUPPORT_FLOOR = 0.6  # a sentence from elsewhere must score this share of the best sentence
-MULTI_PART_FLOOR = 0.35  # … or this share when it answers another part of a multi-part question
+EVIDENCE_CHUNKS = 8  # chunks the second stage reorders: the first stage's top_k
+HEADING_CREDIT = 0.75  # a question term in the unit's heading counts three quarters (the text is about it)
+TITLE_CREDIT = 0.25  # … in the document title only a quarter (the title covers many sections)
+SUPPORT_SHARE = 0.7  # a further unit must score this share of the anchor (half-way between equal and none+)
+MULTI_PART_SHARE = 0.4  # … or this share when it answers a part of a multi-part question the passage lacks
+# A candidate answering at least this share as well as the best is a near tie; among near ties the one that
+# answers the follow-up's new part, gives the kind of fact asked for (a list) and is newest (for a question
+# about now) wins. Four fifths: a clear step below the best, taken as the size of the doubt, not tuned.
+NEAR_TIE = 0.8
+MAX_CHARS = 1000  # longest extractive answer: one whole chunk (chunk_size 900) and a short complement
 _SECOND_QUESTION = re.compile(
-    r"[,;]\s*(og|and)\s+(hva|hvem|hvor|hvordan|hvorfor|hvilk\w*|når|what|who|where|how|why|which|when)\b",
+    r"[,;]\s*(og|and)\s+(hva|hvem|hvor|hvordan|hvorfor|hvilk\w*|når|kva|kven|kvar|korleis|"
+    r"what|who|where|how|why|which|when)\b",
     re.IGNORECASE,
+)
+# Questions whose answer is an amount of money: evidence without one does not answer them.
+_ASKS_FOR_MONEY = re.compile(
+    r"\b(hva koster|kva kostar|hva er prisen|kva er prisen|prisen på|how much (does|do|is|are)\b.*\bcost|"
+    r"what (does|do)\b.*\bcost|price of|what is the price)",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"\d[\d .,]*\s*(kr\b|kroner|nok\b|mill|mrd|milliard|billion|million)|\b(nok|kr\.?)\s*\d", re.I
 )
 # Questions whose answer is a number, an amount or a date: evidence without a digit does not answer them.
 _ASKS_FOR_NUMBER = re.compile(
-    r"\b(hvor (mye|mange|lenge)|hva koster|hvilket år|how (many|much|long)|what year|which year)\b"
+    r"\b(hvor (mye|mange|lenge|stor\w*|høy\w*)|kor (mykje|mange|lenge|stor\w*|høg\w*)|"
+    r"hvilket år|kva år|how (many|much|long|high)|what year|which year)\b"
     r"|(^|[,;]\s*(og|and)\s+)(når|when)\b",
     re.IGNORECASE,
+)
+_ASKS_FOR_LIST = re.compile(
+    r"\b(hvilke|kva for (nokre|noen)|kva slags|which|what are|what were|list)\b", re.IGNORECASE
 )
 _LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 
 @dataclass
 class Evidence:
-    sentence: str
+    """One unit of a candidate chunk, with how well it answers the question on its own."""
+
+    unit: Unit
     hit: Hit
-    rank: int
     score: float
     covered: frozenset[int]
+    similarity: float
+
+    @property
+    def sentence(self) -> str:
+        return self.unit.text
+
+    @property
+    def text(self) -> str:
+        return render(self.unit)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, each a verbatim substring of it; abbreviations do not end a sentence."""
-    pieces: list[str] = []
-    for part in _SENTENCE_END.split(text):
-        part = part.strip()
-        if not part:
-            continue
-        if pieces and _ABBREVIATIONS.search(pieces[-1]) and (pieces[-1] + " " + part) in text:
-            pieces[-1] = pieces[-1] + " " + part
-        else:
-            pieces.append(part)
-    return [p.lstrip("-*•> ").strip() for p in pieces]
+@dataclass
+class Candidate:
+    """A retrieved chunk as the second stage judges it: how well the chunk answers the question."""
 
+    hit: Hit
+    rank: int
+    units: list[Evidence]  # in document order
+    coverage: float  # share of the question's terms (idf-weighted) the chunk covers, headings included
+    similarity: float  # the best unit's cosine to the question
+    score: float = 0.0
 
-def score_sentences(terms: list[Term], hits: list[Hit]) -> list[Evidence]:
-    """Every sentence of the top chunks with its score, best first."""
-    total = sum(t.weight for t in terms) or 1.0
-    evidence: list[Evidence] = []
-    seen: set[str] = set()
-    for rank, hit in enumerate(hits[:EVIDENCE_CHUNKS]):
-        section = set(tokenize(hit.chunk.section))
-        title = set(tokenize(hit.chunk.title))
-        for sentence in split_sentences(hit.chunk.text):
-            key = " ".join(sentence.lower().split())
-            if key in seen or len(sentence.split()) < MIN_WORDS or sentence.startswith("#"):
-                continue
-            if is_injection(sentence):  # a document's instruction to the assistant is not evidence
-                continue
-            seen.add(key)
-            stems = set(tokenize(sentence))
-            covered = frozenset(i for i, t in enumerate(terms) if t.alternatives & stems)
-            coverage = sum(terms[i].weight for i in covered)
-            for i, term in enumerate(terms):  # a heading names what every sentence below it is about
-                if i not in covered:
-                    coverage += term.weight * (0.75 if term.alternatives & section else 0.0)
-                    coverage += term.weight * (0.25 if term.alternatives & title - section else 0.0)
-            score = (coverage / total + RANK_BONUS / (rank + 1)) * (0.5 if hit.chunk.is_reference else 1.0)
-            evidence.append(Evidence(sentence, hit, rank, score, covered))
-    evidence.sort(key=lambda e: e.score, reverse=True)
-    return evidence
+    @property
+    def has_figure(self) -> bool:
+        return any(ch.isdigit() for e in self.units for ch in e.sentence)
 
 
 def is_multi_part(question: str) -> bool:
@@ -96,55 +102,158 @@ def is_multi_part(question: str) -> bool:
 
 
 def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
-    """False when the question asks for a number or a date and none of the chosen sentences has one
-    ("Hva koster en elbil?" answered with the rules for electric cars is not an answer)."""
-    if not _ASKS_FOR_NUMBER.search(question.strip()):
-        return True
-    return any(ch.isdigit() for item in chosen for ch in item.sentence)
+    """False when the question asks for an amount of money, a number or a date and none of the chosen units
+    has one ("Hva koster en elbil?" answered with the rules for electric cars is not an answer)."""
+    question = question.strip()
+    if _ASKS_FOR_MONEY.search(question):
+        return any(_MONEY.search(e.sentence) for e in chosen)
+    if _ASKS_FOR_NUMBER.search(question):
+        return any(ch.isdigit() for e in chosen for ch in e.sentence)
+    return True
+
+
+def _coverage(terms: list[Term], stems: set[str], section: set[str], title: set[str]) -> tuple[float, set]:
+    covered = {i for i, t in enumerate(terms) if t.alternatives & stems}
+    total = sum(t.weight for t in terms) or 1.0
+    value = sum(terms[i].weight for i in covered)
+    for i, term in enumerate(terms):  # a heading names what the text below it is about
+        if i not in covered:
+            value += term.weight * (HEADING_CREDIT if term.alternatives & section else 0.0)
+            value += term.weight * (TITLE_CREDIT if term.alternatives & title - section else 0.0)
+    return value / total, covered
+
+
+def _rescaled(values: list[float]) -> list[float]:
+    """Values mapped onto 0..1 over this question's candidates: no model-specific scale is assumed."""
+    low, high = min(values), max(values)
+    return [(v - low) / (high - low) if high > low else 1.0 for v in values]
+
+
+def candidates(
+    terms: list[Term], hits: list[Hit], query_vector: np.ndarray, unit_vectors: UnitVectors
+) -> list[Candidate]:
+    """The top chunks, reordered by how well each answers (coverage and meaning, equal weight), best first."""
+    top = hits[:EVIDENCE_CHUNKS]
+    found = unit_vectors.get([h.chunk for h in top])
+    result: list[Candidate] = []
+    for rank, hit in enumerate(top):
+        units, vectors = found[hit.chunk.chunk_id]
+        section, title = set(tokenize(hit.chunk.section)), set(tokenize(hit.chunk.title))
+        when = source_date(hit)
+        if when:  # a document dated 2017 is about 2017, whether or not its text repeats the year
+            title.add(str(when.year))
+        similarities = [float(v) for v in vectors @ query_vector] if units else []
+        evidence = []
+        for unit, similarity in zip(units, similarities, strict=True):
+            value, covered = _coverage(terms, set(tokenize(unit.text)), section, title)
+            evidence.append(Evidence(unit, hit, value, frozenset(covered), similarity))
+        if not evidence:
+            continue
+        for e, meaning in zip(evidence, _rescaled(similarities), strict=True):
+            e.score = (e.score + meaning) / 2
+        coverage, _ = _coverage(terms, set(tokenize(hit.chunk.text)), section, title)
+        result.append(Candidate(hit, rank, evidence, coverage, max(similarities)))
+    if not result:
+        return []
+    fused = max(c.hit.score for c in result) or 1.0
+    for c in result:  # the first stage's fused rank (meaning and words over the whole chunk), and coverage
+        c.score = (c.coverage + c.hit.score / fused) / 2
+    result.sort(key=lambda c: c.score, reverse=True)
+    return result
+
+
+def reranked(found: list[Candidate]) -> list[Hit]:
+    return [c.hit for c in found]
+
+
+def source_date(hit: Hit) -> date | None:
+    return hit.chunk.published or hit.chunk.valid_from
+
+
+def _fresh(candidate: Candidate, said: str) -> list[Evidence]:
+    said_key = " ".join(said.lower().split())
+    return [e for e in candidate.units if not said or " ".join(e.text.lower().split()) not in said_key]
+
+
+def choose(
+    question: str, found: list[Candidate], said: str = "", new_terms: frozenset[int] | None = None
+) -> tuple[Candidate | None, Candidate | None]:
+    """(the chunk the answer comes from, the older source it replaced) for the question.
+
+    `new_terms`: in a follow-up, the indexes of the terms the follow-up itself brings."""
+    usable = [c for c in found if _fresh(c, said) and answers_the_kind(question, _fresh(c, said))]
+    if not usable:
+        return None, None
+    ties = [c for c in usable if c.score >= usable[0].score * NEAR_TIE]
+    preferences = []
+    if new_terms:
+        preferences.append(lambda c: any(e.covered & new_terms for e in _fresh(c, said)))
+    if _ASKS_FOR_LIST.search(question):
+        preferences.append(lambda c: any(e.unit.is_list for e in _fresh(c, said)))
+    for prefer in preferences:
+        ties = [c for c in ties if prefer(c)] or ties
+    best = ties[0]
+    best_date = source_date(best.hit)
+    if asks_about_the_past(question) or best_date is None:
+        return best, None
+    newer = [
+        c
+        for c in ties[1:]
+        if c.hit.chunk.doc_id != best.hit.chunk.doc_id
+        and (d := source_date(c.hit)) is not None
+        and d > best_date
+        and (not best.has_figure or c.has_figure)
+    ]
+    if not newer:
+        return best, None
+    return max(newer, key=lambda c: (source_date(c.hit), c.score)), best
+
+
+def passage(units: list[Evidence], limit: int, max_chars: int = MAX_CHARS) -> list[Evidence]:
+    """The chunk's units in document order; when they do not all fit, the window that answers best."""
+    best: tuple[float, int, int] | None = None
+    for start in range(len(units)):
+        length, end = 0, start
+        while end < len(units) and end - start < limit and length + len(units[end].text) <= max_chars:
+            length += len(units[end].text)
+            end += 1
+        if end == start:
+            end = start + 1  # one long unit still answers
+        value = sum(e.score for e in units[start:end])
+        if best is None or value > best[0] + 1e-9:
+            best = (value, start, end)
+    assert best is not None
+    return units[best[1] : best[2]]
 
 
 def select(
-    evidence: list[Evidence], limit: int, *, multi_part: bool = False, max_chars: int = 480
-) -> list[Evidence]:
-    """The best passage, then sentences from elsewhere that cover question terms not yet covered.
+    question: str,
+    found: list[Candidate],
+    limit: int,
+    *,
+    said: str = "",
+    new_terms: frozenset[int] | None = None,
+) -> tuple[list[Evidence], Candidate | None]:
+    """The units of the answer in reading order, and the older source a newer one replaced (if any).
 
-    The passage starts at the first sentence of the best chunk that scores nearly as well as the best one
-    (so it reads in document order) and continues with the sentences that follow it (they usually carry the
-    reason, the names, the numbers or the rest of a list). For a multi-part question, a sentence that covers
-    a part the passage left out counts at a lower score.
-    """
-    if not evidence:
-        return []
-    best = evidence[0]
-    sentences = split_sentences(best.hit.chunk.text)
-    by_text = {e.sentence: e for e in evidence if e.hit is best.hit}
-    start = next(
-        (
-            i
-            for i, sentence in enumerate(sentences)
-            if sentence in by_text and by_text[sentence].score >= best.score * NEAR_TIE
-        ),
-        None,
-    )
-    chosen = [by_text[sentences[start]]] if start is not None else [best]
-    length = len(chosen[0].sentence)
-    for sentence in sentences[start + 1 :] if start is not None else []:
-        item = by_text.get(sentence)
-        if item is None or len(chosen) >= limit + PASSAGE_EXTRA or length + len(sentence) > max_chars:
-            break
-        chosen.append(item)
-        length += len(sentence)
-    if best not in chosen:  # the passage ran out of room before the best sentence: lead with it instead
-        chosen = [best]
+    In a follow-up, `said` is the previous answer (what it said is not said again) and `new_terms` the
+    indexes of the terms the follow-up brings (the answer should be about them)."""
+    anchor, replaced = choose(question, found, said, new_terms)
+    if anchor is None:
+        return [], None
+    chosen = passage(_fresh(anchor, said), limit)
     covered = set().union(*(e.covered for e in chosen))
-    floor = best.score * (MULTI_PART_FLOOR if multi_part else SUPPORT_FLOOR)
-    supporting = 0
-    for item in evidence[1:]:
-        if supporting >= max(1, limit - 1):
-            break
-        if item in chosen or item.score < floor or not (item.covered - covered):
+    length = sum(len(e.text) for e in chosen)
+    share = MULTI_PART_SHARE if is_multi_part(question) else SUPPORT_SHARE
+    older = {replaced.hit.chunk.doc_id} if replaced else set()
+    for other in found:
+        if other is anchor or other.score < anchor.score * share or other.hit.chunk.doc_id in older:
             continue
-        chosen.append(item)
-        covered |= item.covered
-        supporting += 1
-    return chosen
+        extra = max(_fresh(other, said), key=lambda e: (len(e.covered - covered), e.score), default=None)
+        if extra is None or not (extra.covered - covered) or length + len(extra.text) > MAX_CHARS:
+            continue
+        chosen.append(extra)
+        covered |= extra.covered
+        length += len(extra.text)
+        break  # one further source at most: the answer stays one passage and its complement
+    return chosen, replaced

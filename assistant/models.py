@@ -93,6 +93,10 @@ class Conversation(BaseModel):
     def last_user_questions(self, n: int = 2) -> list[str]:
         return [t.text for t in self.turns if t.role == "user"][-n:]
 
+    def last_answer(self) -> str:
+        """The assistant's most recent answer ("" before the first)."""
+        return next((t.text for t in reversed(self.turns) if t.role == "assistant"), "")
+
 
 class ChatRequest(BaseModel):
     question: str = Field(description="The buyer's question (1–2000 characters).")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
+
 from assistant.config import Settings
 from assistant.embeddings import Embedder, QueryBatcher
 from assistant.lexical import Term
@@ -60,6 +62,10 @@ class Retriever:
         self.embedder = embedder
         self._embed_cached = lru_cache(maxsize=1024)(QueryBatcher(embedder).embed_one)
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding (cached: buyers ask the same questions again). Blocking."""
+        return self._embed_cached(query)
+
     def search(
         self,
         query: str,
@@ -75,7 +81,7 @@ class Retriever:
         snapshot = self.store.snapshot()
         if not snapshot.chunks:
             return []
-        dense = self.store.dense_search(self._embed_cached(query), CANDIDATES)
+        dense = self.store.dense_search(self.query_vector(query), CANDIDATES)
         terms = snapshot.lexical.terms(query) if terms is None else terms
         tokens = [stem for term in terms for stem in term.alternatives]
         lexical = snapshot.lexical.search(tokens, CANDIDATES)

@@ -5,6 +5,7 @@ whether it is a follow-up that needs the conversation. Also owns the user-facing
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 
 from assistant.lexical import tokenize
@@ -158,6 +159,47 @@ INJECTION_REFUSAL = {
     ),
 }
 ENGLISH_LEAD = "From the Norwegian sources: "
+DATED_NOTE = {
+    "nb": "(Svaret bygger på den nyeste kilden, datert {date}.)",
+    "en": "(This follows the newest source, dated {date}.)",
+}
+OTHER_FIGURES = {"nb": "; eldre kilder oppgir andre tall", "en": "; older sources give other figures"}
+_MONTHS = {
+    "nb": [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def format_date(when: date, language: str) -> str:
+    """ "5. januar 2024" / "5 January 2024"."""
+    month = _MONTHS[language][when.month - 1]
+    return f"{when.day}. {month} {when.year}" if language == "nb" else f"{when.day} {month} {when.year}"
 
 
 def detect_language(text: str) -> str:
@@ -187,7 +229,7 @@ def without_instructions(text: str, placeholder: str = "") -> str:
     Corpus chunks are quoted data: a sentence in a document that tells the assistant what to do is never
     shown to the chat model as text it might follow, never used as evidence and never counts as support.
     """
-    from assistant.extractive import split_sentences  # extractive imports this module
+    from assistant.units import split_sentences  # units imports this module
 
     if not is_injection(text):
         return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import split_sentences
+from assistant.units import split_sentences
 from assistant.grounding import ground
 from assistant.lexical import tokenize
 from assistant.models import Chunk

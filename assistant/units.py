@@ -1,0 +1,149 @@
+"""Answer units of a chunk: the pieces an extractive answer may quote.
+
+A unit is a sentence, a lead-in ending in ":" together with the list that follows it, or one table row
+("Header: value; Header: value" as ingest writes them). Each unit is a verbatim substring of the chunk's
+text, so it is its own citation snippet. What is not an answer is never a unit: headings, a lead-in whose
+list is missing, link labels, menu and other fragments that do not read as a sentence, and instruction-like
+text a document addresses to the assistant.
+
+`UnitVectors` embeds the units of a chunk once (with the configured model) and keeps them: a chunk's text
+never changes under its id, and buyers ask about the same chunks again.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.models import Chunk
+from assistant.triage import is_injection
+
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«(A-ZÆØÅ0-9§])|\n+")
+_ABBREVIATIONS = re.compile(
+    r"\b(nr|ca|bl\.a|f\.eks|jf|kr|mill|mrd|pkt|St\.meld|dvs|osv|mv|inkl|ekskl|e\.l|m\.m|o\.l|t\.o\.m)\.$"
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+_TABLE_ROW = re.compile(r"^[^:\n]{1,60}: [^\n]+;[^\n]*$")  # "Header: value; Header: value"
+_TERMINAL = re.compile(r"[.!…»\")]$")
+MIN_WORDS = 4  # fewer words than this is a label or a fragment, not an answer
+LABEL_WORDS = 10  # a line without a sentence's final punctuation and shorter than this is a heading or label
+UNIT_CACHE_CHUNKS = 4096  # chunks whose unit vectors are kept (≈ 6 units × 384 floats each: ~40 MB)
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str  # verbatim from the chunk's text
+    position: int  # order within the chunk
+    is_list: bool = False
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text, each a verbatim substring of it; abbreviations do not end a sentence."""
+    pieces: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        if pieces and _ABBREVIATIONS.search(pieces[-1]) and (pieces[-1] + " " + part) in text:
+            pieces[-1] = pieces[-1] + " " + part
+        else:
+            pieces.append(part)
+    return [p.lstrip("-*•> ").strip() for p in pieces]
+
+
+def chunk_units(text: str) -> list[Unit]:
+    """The answer units of a chunk's text, in document order."""
+    lines = text.split("\n")
+    units: list[Unit] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line or line.startswith("#"):
+            continue
+        if _TABLE_ROW.match(line):
+            units.append(Unit(line, len(units)))
+            continue
+        if _LIST_ITEM.match(line) and not (units and units[-1].is_list):
+            line = _LIST_ITEM.sub("", line)  # a list without a lead-in: each item is read as a sentence
+        sentences = split_sentences(line)
+        for n, sentence in enumerate(sentences):
+            last = n == len(sentences) - 1
+            if last and sentence.endswith(":"):
+                items = []
+                while i < len(lines) and (not lines[i].strip() or _LIST_ITEM.match(lines[i])):
+                    if lines[i].strip():
+                        items.append(lines[i].strip())
+                    i += 1
+                if items:  # the lead-in brings its list: one unit, verbatim from the lead-in to the last item
+                    start = text.index(sentence)
+                    end = text.index(items[-1], start) + len(items[-1])
+                    units.append(Unit(text[start:end], len(units), is_list=True))
+                continue  # a lead-in whose list is elsewhere is not an answer
+            if is_answer_text(sentence):
+                units.append(Unit(sentence, len(units)))
+    return units
+
+
+def is_answer_text(sentence: str) -> bool:
+    """True for text that reads as a statement: not a heading, label, fragment or instruction."""
+    words = sentence.split()
+    if len(words) < MIN_WORDS or not re.search(r"[a-zæøå]", sentence):
+        return False
+    if not _TERMINAL.search(sentence) and len(words) < LABEL_WORDS:
+        return False
+    if sentence.rstrip('»")').endswith("?"):  # a question (an FAQ heading, a rhetorical one) answers nothing
+        return False
+    return not is_injection(sentence)
+
+
+def render(unit: Unit) -> str:
+    """The unit as answer text: whitespace joined, list items after their lead-in separated by ";"."""
+    if not unit.is_list:
+        return " ".join(unit.text.split())
+    head, *items = [line.strip() for line in unit.text.split("\n") if line.strip()]
+    items = [_LIST_ITEM.sub("", item).rstrip(".;,") for item in items]
+    return " ".join(head.split()) + " " + "; ".join(items) + "."
+
+
+def embedding_text(chunk: Chunk, unit: Unit) -> str:
+    """What is embedded for a unit: the nearest heading gives a short answer its subject."""
+    heading = chunk.section.rsplit(">", 1)[-1].strip() or chunk.title
+    return f"{heading}: {render(unit)}"
+
+
+class UnitVectors:
+    """Units and their vectors per chunk id, computed on first use, kept for the most recent chunks."""
+
+    def __init__(self, embedder: Embedder, max_chunks: int = UNIT_CACHE_CHUNKS) -> None:
+        self.embedder = embedder
+        self.max_chunks = max_chunks
+        self._cache: OrderedDict[str, tuple[list[Unit], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chunks: list[Chunk]) -> dict[str, tuple[list[Unit], np.ndarray]]:
+        """(units, unit vectors) for each chunk; the units of all chunks not seen yet in one embed call."""
+        with self._lock:
+            found = {c.chunk_id: self._cache[c.chunk_id] for c in chunks if c.chunk_id in self._cache}
+            for chunk_id in found:
+                self._cache.move_to_end(chunk_id)
+        missing = list({c.chunk_id: c for c in chunks if c.chunk_id not in found}.values())
+        if missing:
+            per_chunk = [chunk_units(c.text) for c in missing]
+            texts = [embedding_text(c, u) for c, units in zip(missing, per_chunk, strict=True) for u in units]
+            vectors = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dimension))
+            offset = 0
+            with self._lock:
+                for chunk, units in zip(missing, per_chunk, strict=True):
+                    entry = (units, vectors[offset : offset + len(units)])
+                    offset += len(units)
+                    found[chunk.chunk_id] = self._cache[chunk.chunk_id] = entry
+                while len(self._cache) > self.max_chunks:
+                    self._cache.popitem(last=False)
+        return found

@@ -20,6 +20,7 @@ from assistant.app import create_app
 from assistant.db import Database, MessageRow
 from assistant.staff.auth import COOKIE
 from assistant.staff.records import StaffSessionRow
+from assistant.texts import STAFF_ERRORS
 
 SESSION_HOURS = 3
 
@@ -194,3 +195,24 @@ def test_status_form_refuses_a_question_of_another_region(app, db):
     csrf = csrf_of(app.get("/staff").text)
     response = app.post(f"/staff/questions/{other}/status", data={"status": "closed", "csrf": csrf})
     assert response.status_code == 200 and review_status(db, other) == "closed"  # 303 followed to the queue
+
+
+def test_status_form_on_an_unknown_question_is_a_404_and_other_regions_are_named(app, db):
+    log_in(app, "vest")
+    csrf = csrf_of(app.get("/staff").text)
+    response = app.post("/staff/questions/no-such-id/status", data={"status": "closed", "csrf": csrf})
+    assert response.status_code == 404 and response.json()["error"]["message"] == STAFF_ERRORS["not_found"]
+    other = ask_in_widget(app, UNANSWERED, "nordland")
+    response = app.post(f"/staff/questions/{other}/status", data={"status": "closed", "csrf": csrf})
+    assert response.json()["error"]["message"] == STAFF_ERRORS["other_region"]
+
+
+def test_only_admins_manage_users_and_they_see_them_by_name(app, db):
+    from assistant.staff.auth import list_users
+
+    log_in(app, "vest")
+    csrf = csrf_of(app.get("/staff").text)
+    response = app.post("/staff/users", data={"csrf": csrf, "username": "ny", "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == STAFF_ERRORS["admin_only"]
+    assert [user.username for user in list_users(db)] == ["admin", "nord", "vest"]  # sorted by name

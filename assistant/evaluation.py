@@ -1,4 +1,4 @@
-"""Evaluation on a question set (`../shared/eval/README.md` defines the metrics).
+"""Evaluation on a question set (the metrics as the public evaluation set defines them).
 
 recall@5: every key-fact group occurs in the top five retrieved chunks taken together (answerable questions).
 MRR: mean over answerable questions of 1/rank, where rank is the smallest k whose top-k retrieved chunks taken
@@ -8,6 +8,8 @@ refusal: share of `refuse` questions refused without any `must_not` string in th
 false refusal: share of answerable questions refused.
 citation validity: share of non-refused answers whose citations (at least one) all name a retrieved chunk
 and whose snippet occurs in that chunk's text (whitespace-normalised).
+follow-up accuracy: accuracy over the answerable questions asked as the last turn of a conversation; a
+follow-up whose answer repeats the previous turn's answer is never correct.
 p50/p95: latency per question (all turns of a conversation), in seconds.
 
 Owns scoring only; the report (plots) lives in `eval_report`, configuration comparison in `eval_compare`.
@@ -35,11 +37,11 @@ GATES: dict[str, tuple[str, float]] = {
 }
 
 
-def passes(metrics: dict[str, float]) -> dict[str, bool]:
+def passes(metrics: dict[str, float], gates: dict[str, tuple[str, float]] = GATES) -> dict[str, bool]:
     """Each gated metric: does it hold its gate?"""
     return {
         name: metrics[name] >= limit if op == "≥" else metrics[name] <= limit
-        for name, (op, limit) in GATES.items()
+        for name, (op, limit) in gates.items()
     }
 
 
@@ -73,6 +75,7 @@ class Outcome:
     seconds: float = 0.0
     rank: int | None = None
     confidence: float = 0.0
+    turns: int = 1
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -97,8 +100,9 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
     turns = item.get("turns") or [item["question"]]
     conversation = Conversation()
     started = time.perf_counter()
-    result = None
+    result = previous = None
     for text in turns:
+        previous = result
         result = await answer(text, conversation, deps=deps)
         conversation.turns += [Turn(role="user", text=text), Turn(role="assistant", text=result.answer)]
     seconds = time.perf_counter() - started
@@ -107,10 +111,12 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
     forbidden = any(norm(s) in norm(result.answer) for s in item.get("must_not", []))
     missing = [g for g in groups if not has_fact(result.answer, g)]
     rank = None
+    # A follow-up answered with the previous turn's answer again is a defect, whatever it contains.
+    repeated = previous is not None and not result.refused and norm(previous.answer) == norm(result.answer)
     if expect == "refuse":
         correct, recall = result.refused and not forbidden, None
     else:
-        correct = not result.refused and not missing and not forbidden
+        correct = not result.refused and not missing and not forbidden and not repeated
         rank = full_recall_rank([r.text for r in result.retrieved], groups)
         recall = rank is not None and rank <= 5
     return Outcome(
@@ -126,6 +132,7 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
         seconds=seconds,
         rank=rank,
         confidence=result.confidence,
+        turns=len(turns),
     )
 
 
@@ -166,6 +173,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
         "accuracy": share(answerable, lambda o: o.correct),
         "refusal": share(refusable, lambda o: o.correct),
         "false_refusal": share(answerable, lambda o: o.refused, empty=0.0),
+        "followup_accuracy": share([o for o in answerable if o.turns > 1], lambda o: o.correct),
         "citation_validity": share(answered, lambda o: o.citations_ok),
         "p50_seconds": round(seconds[len(seconds) // 2], 4) if seconds else 0.0,
         "mrr": round(sum(reciprocal) / len(reciprocal), 4) if reciprocal else 1.0,

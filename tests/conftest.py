@@ -16,6 +16,7 @@ from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+FIELD = ROOT / "tests" / "eval" / "field"  # documents in the shapes real sources have, and their questions
 PUBLIC_EVAL = ROOT / "tests" / "eval" / "public.jsonl"  # byte copy of the public set, so every clone has it
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,6 +47,18 @@ def ingested(tmp_path_factory) -> Settings:
     report = run(settings, [CORPUS])
     assert not report.plan.errors, report.plan.errors
     return settings
+
+
+@pytest.fixture(scope="session")
+def field_deps(tmp_path_factory):
+    """The core over the field documents (HTML pages, PDFs, DOCX, pasted text), ingested with the real model."""
+    from assistant.answer import build_deps
+    from ingest.pipeline import run
+
+    settings = make_settings(tmp_path_factory.mktemp("field"), corpus_dirs=[FIELD / "docs"])
+    report = run(settings, [FIELD / "docs"])
+    assert not report.plan.errors, report.plan.errors
+    return build_deps(settings)
 
 
 @pytest.fixture(scope="session")

@@ -8,21 +8,49 @@ from datetime import date
 import pytest
 
 from assistant.answer import answer
-from assistant.evaluation import evaluate, load_questions, norm, passes
+from assistant.evaluation import GATES, evaluate, load_questions, norm, passes
 from assistant.models import Conversation, Turn
-from tests.conftest import PUBLIC_EVAL, ROOT
+from tests.conftest import FIELD, PUBLIC_EVAL, ROOT
 
 pytestmark = pytest.mark.slow
-HELDOUT = ROOT / "tests" / "eval" / "heldout.jsonl"
-FOLLOWUPS = ROOT / "tests" / "eval" / "followups.jsonl"
-NEAR_DOMAIN = ROOT / "tests" / "eval" / "near_domain.jsonl"  # out of scope, but in the corpus's words
-QUESTION_SETS = {"public": [PUBLIC_EVAL], "own": [HELDOUT, FOLLOWUPS, NEAR_DOMAIN]}
+EVAL = ROOT / "tests" / "eval"
+HELDOUT = EVAL / "heldout.jsonl"
+FOLLOWUPS = EVAL / "followups.jsonl"
+NEAR_DOMAIN = EVAL / "near_domain.jsonl"  # out of scope, but in the corpus's words
+SEALED = EVAL / "sealed.jsonl"
+# Which set may choose a constant (docs/testing.md):
+# - tuning: "own" (heldout, followups, near_domain) — the refusal calibration and earlier constants;
+# - gating only: "public", "sealed" (written before the answer-core rewrite, never looked at to tune) and
+#   "field" (its own documents in shapes real sources have; read for diagnosis, never fitted to).
+QUESTION_SETS = {"public": [PUBLIC_EVAL], "own": [HELDOUT, FOLLOWUPS, NEAR_DOMAIN], "sealed": [SEALED]}
+FIELD_SETS = [FIELD / "web.jsonl", FIELD / "files.jsonl"]
+# Gates: the Foundation gates where the core reaches them; the sealed and field sets are held at what this
+# core measured on them the first time (2026-12-02: sealed accuracy 0.81, refusal 0.53, false refusal 0.07;
+# field 0.72 / 0.71 / 0.01), a little below, so a regression fails; raise them as the core improves.
+SEALED_GATES = {
+    "recall@5": ("≥", 0.95),
+    "accuracy": ("≥", 0.78),
+    "refusal": ("≥", 0.50),
+    "false_refusal": ("≤", 0.08),
+    "citation_validity": ("≥", 1.0),
+}
+FIELD_GATES = {
+    "recall@5": ("≥", 0.90),
+    "accuracy": ("≥", 0.68),
+    "refusal": ("≥", 0.64),
+    "false_refusal": ("≤", 0.05),
+    "citation_validity": ("≥", 1.0),
+    "followup_accuracy": ("≥", 0.60),
+}
+SET_GATES = {"public": GATES, "own": GATES, "sealed": SEALED_GATES}
 
 
 def test_every_question_set_is_in_the_repository():
-    """A missing set fails here (and in the gate below): it is never silently not collected."""
-    missing = [str(path) for paths in QUESTION_SETS.values() for path in paths if not path.is_file()]
+    """A missing set fails here (and in the gates below): it is never silently not collected."""
+    paths = [p for ps in QUESTION_SETS.values() for p in ps] + FIELD_SETS
+    missing = [str(path) for path in paths if not path.is_file()]
     assert not missing
+    assert len(list((FIELD / "docs").rglob("*.*"))) >= 40
 
 
 @pytest.mark.parametrize("name", sorted(QUESTION_SETS))
@@ -30,8 +58,15 @@ async def test_quality_gates_hold(deps, name):
     items = [item for path in QUESTION_SETS[name] for item in load_questions(path)]
     metrics, outcomes = await evaluate(items, deps)
     failed = [(o.id, o.answer[:120]) for o in outcomes if not o.correct]
-    assert all(passes(metrics).values()), (metrics, failed)  # the Foundation gates (evaluation.GATES)
+    assert all(passes(metrics, SET_GATES[name]).values()), (metrics, failed)
     assert metrics["mrr"] >= 0.8, metrics  # the full answer is usually in the first two chunks
+
+
+async def test_field_documents_answer_within_their_gates(field_deps):
+    items = [item for path in FIELD_SETS for item in load_questions(path)]
+    metrics, outcomes = await evaluate(items, field_deps)
+    failed = [(o.id, o.answer[:120]) for o in outcomes if not o.correct]
+    assert all(passes(metrics, FIELD_GATES).values()), (metrics, failed)
 
 
 async def test_every_citation_points_to_a_stored_chunk_containing_its_snippet(deps):

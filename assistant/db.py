@@ -245,7 +245,9 @@ class Database:
                         answer=result.answer,
                         refused=result.refused,
                         confidence=result.confidence,
-                        citations=json.loads(json.dumps([c.model_dump() for c in result.citations])),
+                        citations=json.loads(
+                            json.dumps([c.model_dump(mode="json") for c in result.citations])
+                        ),
                         latency_ms=latency_ms,
                         channel=channel,
                         region=region,

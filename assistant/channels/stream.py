@@ -94,7 +94,7 @@ async def _events(services, body: WidgetChatRequest, question: str) -> AsyncIter
         return
     for piece in pieces(result.answer):
         yield sse("delta", {"text": piece})
-    yield sse("citations", {"citations": [c.model_dump() for c in result.citations]})
+    yield sse("citations", {"citations": [c.model_dump(mode="json") for c in result.citations]})
     yield sse(
         "done",
         {

@@ -58,6 +58,13 @@ _ASKS_FOR_NUMBER = re.compile(
 _ASKS_FOR_LIST = re.compile(
     r"\b(hvilke|kva for (nokre|noen)|kva slags|which|what are|what were|list)\b", re.IGNORECASE
 )
+# A number written as a word answers "how many" as well as a digit does ("fire områder", "eight conventions");
+# not "to" (two), which in English is a preposition.
+_NUMBER = re.compile(
+    r"\d|\b(tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|tjue|hundre|tusen|"
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b",
+    re.IGNORECASE,
+)
 _LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 
@@ -108,7 +115,7 @@ def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
     if _ASKS_FOR_MONEY.search(question):
         return any(_MONEY.search(e.sentence) for e in chosen)
     if _ASKS_FOR_NUMBER.search(question):
-        return any(ch.isdigit() for e in chosen for ch in e.sentence)
+        return any(_NUMBER.search(e.sentence) for e in chosen)
     return True
 
 

@@ -71,7 +71,7 @@ def test_changed_and_removed_documents_are_replaced_and_deleted(settings, corpus
 
 def test_dry_run_changes_nothing(settings, corpus):
     report = run(settings, [corpus], dry_run=True)
-    assert len(report.plan.to_embed) == 3 and report.embedded == 0
+    assert len(report.plan.to_embed) == 3 and report.embedded == 0 and report.dry_run is True
     assert not (settings.index_path / "CURRENT").exists()
 
 

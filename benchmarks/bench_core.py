@@ -4,6 +4,13 @@
 - ingest: chunks/s of a first ingest ÷ chunks/s of raw `model.encode` on the same chunks  goal ≥ 0.8
 - re-ingest of the unchanged corpus ÷ first ingest (wall time)                            goal ≤ 0.05
 
+Every timed question is a new text (no query-embedding cache hit). The answer core embeds the answer units
+of the top chunks on first use and keeps them per chunk id, so the query loop runs twice: "first use", with
+only the warm-up questions' chunks seen (a new text often brings a chunk not seen yet, whose units are then
+embedded in that answer), and "warm", after every chunk of the corpus has been seen, as in a server that has
+run for a while on it (the goal's figure). The raw encode is timed right before and right after the ingest
+and averaged, so a change in the shared machine's load during the run shows instead of flattering a side.
+
 Run: python benchmarks/bench_core.py [--corpus corpus] [--queries 40]
 Writes benchmarks/results/core.json as well as printing the table.
 """
@@ -45,6 +52,45 @@ def p50(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def plan_chunks(settings: Settings, corpus: Path) -> list:
+    """The chunks a first ingest of the corpus embeds, without writing the store (a scratch ingest)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch), "embedding_model": "fake"})
+        return run(scratch_settings, [corpus]).plan.chunks
+
+
+def query_loop(deps, embedder, queries: int, phase: str) -> dict:
+    """`answer()` on new texts, interleaved with one query embedding + one Chroma query on new texts."""
+    settings, store, units = deps.settings, deps.retriever.store, deps.unit_vectors
+    baseline, core, with_units = [], [], 0
+    for i in range(queries):
+        q = QUESTIONS[i % len(QUESTIONS)] + f" ({phase} {i})"  # new text: no query-embedding cache hit
+        started = time.perf_counter()
+        vector = embedder.embed_queries([q])[0]
+        store.collection.query(query_embeddings=[vector.tolist()], n_results=settings.top_k)
+        baseline.append(time.perf_counter() - started)
+        q2 = QUESTIONS[(i + 3) % len(QUESTIONS)] + f" [{phase} {i}]"
+        seen = len(units._cache)
+        started = time.perf_counter()
+        asyncio.run(answer(q2, Conversation(), deps=deps))
+        core.append(time.perf_counter() - started)
+        with_units += len(units._cache) > seen  # this answer embedded the units of chunks not seen before
+    return {
+        "answer_p50_ms": round(p50(core) * 1000, 2),
+        "baseline_p50_ms": round(p50(baseline) * 1000, 2),
+        "ratio_p50": round(p50(core) / p50(baseline), 3),
+        "ratio_mean": round(statistics.mean(core) / statistics.mean(baseline), 3),
+        "answers_embedding_units": with_units,
+        "answers": queries,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
@@ -56,37 +102,32 @@ def main() -> None:
         embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
         embedder.embed(["warm-up"])
 
+        texts = [embedding_text(c) for c in plan_chunks(settings, args.corpus)]
+        raw_before = timed(lambda: embedder.embed(texts))
         first = run(settings, [args.corpus])
+        raw_after = timed(lambda: embedder.embed(texts))
+        raw_seconds = (raw_before + raw_after) / 2
         chunks = first.plan.chunks
-        texts = [embedding_text(c) for c in chunks]
-        started = time.perf_counter()
-        embedder.embed(texts)
-        raw_seconds = time.perf_counter() - started
         again = run(settings, [args.corpus])
 
         deps = build_deps(settings)
-        store = deps.retriever.store
         for q in QUESTIONS:  # warm caches the way a running server has them
             asyncio.run(answer(q, Conversation(), deps=deps))
-        baseline, core = [], []
-        for i in range(args.queries):
-            q = QUESTIONS[i % len(QUESTIONS)] + f" ({i})"  # new text: no query-embedding cache hit
-            started = time.perf_counter()
-            vector = embedder.embed([q])[0]
-            store.collection.query(query_embeddings=[vector.tolist()], n_results=settings.top_k)
-            baseline.append(time.perf_counter() - started)
-            q2 = QUESTIONS[(i + 3) % len(QUESTIONS)] + f" [{i}]"
-            started = time.perf_counter()
-            asyncio.run(answer(q2, Conversation(), deps=deps))
-            core.append(time.perf_counter() - started)
+        first_use = query_loop(deps, embedder, args.queries, "first")
+        deps.unit_vectors.get(list(deps.retriever.store.snapshot().chunks))  # every chunk seen once
+        warm = query_loop(deps, embedder, args.queries, "warm")
 
     results = {
+        "model": settings.embedding_model,
         "chunks": len(chunks),
-        "query_p50_ms": round(p50(core) * 1000, 2),
-        "baseline_p50_ms": round(p50(baseline) * 1000, 2),
-        "query_ratio": round(p50(core) / p50(baseline), 3),
+        "query_p50_ms": warm["answer_p50_ms"],
+        "baseline_p50_ms": warm["baseline_p50_ms"],
+        "query_ratio": warm["ratio_p50"],
+        "query_ratio_mean": warm["ratio_mean"],
+        "first_use": first_use,
         "ingest_chunks_per_s": round(len(chunks) / first.seconds, 1),
         "raw_encode_chunks_per_s": round(len(chunks) / raw_seconds, 1),
+        "raw_encode_s_before_after": [round(raw_before, 1), round(raw_after, 1)],
         "ingest_ratio": round(raw_seconds / first.seconds, 3),
         "reingest_ratio": round(again.seconds / first.seconds, 4),
         "reingest_embedded": again.embedded,

@@ -128,7 +128,7 @@ def measure(data_dir: Path, queries: int) -> dict:
     for i in range(queries):
         q = f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"  # a new text: no query-embedding cache hit
         started = time.perf_counter()
-        retriever.embedder.embed([q + " x"])
+        retriever.embedder.embed_queries([q + " x"])
         embed_timings.append(time.perf_counter() - started)
         started = time.perf_counter()
         retriever.search(q)

@@ -262,5 +262,6 @@ def select(
         chosen.append(extra)
         covered |= extra.covered
         length += len(extra.text)
-        break  # one further source at most: the answer stays one passage and its complement
+        if len(chosen) > limit:
+            break
     return chosen, replaced

@@ -59,7 +59,9 @@ def print_answer(result: Answer) -> None:
     out.print(result.answer, style=style, highlight=False, markup=False)
     for n, c in enumerate(result.citations, 1):
         out.print(
-            f"[{n}] {c.title}" + (f" — {c.section}" if c.section else ""),
+            f"[{n}] {c.title}"
+            + (f" — {c.section}" if c.section else "")
+            + (f" ({c.published})" if c.published else ""),
             style="cyan",
             highlight=False,
             markup=False,

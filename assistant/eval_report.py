@@ -107,7 +107,7 @@ def markdown(runs: list[Run], sources: list[str], images: dict[str, str]) -> str
         "",
         f"Generated {datetime.now():%Y-%m-%d %H:%M} from {', '.join(f'`{s}`' for s in sources)}; "
         f"configurations: {', '.join(f'`{n}`' for n in names)}.",
-        "Metrics as defined in `assistant/evaluation.py` (and `../shared/eval/README.md`).",
+        "Metrics as defined in `assistant/evaluation.py`.",
         "",
         "| metric | " + " | ".join(names) + " | gate |",
         "|---|" + "---|" * len(names) + "---|",

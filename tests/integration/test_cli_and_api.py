@@ -11,7 +11,7 @@ from ingest.cli import main as ingest_main
 from tests.conftest import CORPUS, PUBLIC_EVAL
 
 pytestmark = pytest.mark.slow
-CITATION_KEYS = {"chunk_id", "title", "section", "source", "snippet"}
+CITATION_KEYS = {"chunk_id", "title", "section", "source", "snippet", "published"}
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -50,7 +50,7 @@ def test_stream_events_come_in_order_and_carry_the_same_answer_as_chat(client):
     assert any("30" in fact for fact in WEIGHTING["key_facts"][0]) and "30" in expected["answer"]
     citations = events[-2][1]["citations"]
     assert citations == expected["citations"] and citations
-    assert set(citations[0]) == {"chunk_id", "title", "section", "source", "snippet", "kind"}
+    assert set(citations[0]) == {"chunk_id", "title", "section", "source", "snippet", "kind", "published"}
 
     done = events[-1][1]
     assert done["refused"] is False and 0 < done["confidence"] <= 1 and done["language"] == "nb"

@@ -18,7 +18,11 @@ from assistant.errors import ConfigError
         ("intfloat/e5-large-v2", {}, E5_PREFIXES),
         ("NbAiLab/nb-sbert-base", {}, ("", "")),
         ("/site-packages/all-MiniLM-L6-v2", {}, ("", "")),
-        ("some/model", {"query": "search_query: ", "document": "search_document: "}, ("search_query: ", "search_document: ")),
+        (
+            "some/model",
+            {"query": "search_query: ", "document": "search_document: "},
+            ("search_query: ", "search_document: "),
+        ),
         ("some/e5-model", {"query": "q: "}, ("q: ", "")),  # the model's own configuration wins
     ],
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.units import split_sentences
 from assistant.grounding import ground
 from assistant.lexical import tokenize
 from assistant.models import Chunk
 from assistant.triage import detect_language, is_follow_up, is_injection
+from assistant.units import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,10 @@ SOURCES = {
     "ff18": ["informasjonsskriv-laerlingar-2017-nn.pdf"],
     "ff19": ["motebok-kommunestyret-eidvik-2019-06-12-nn.pdf"],
     "ff20": ["briefing-green-public-procurement-norway-2024-en.pdf", "veileder-terskelverdier-2024.pdf"],
-    "ff21": ["briefing-green-public-procurement-norway-2024-en.pdf", "motereferat-innkjopsforum-2024-09-19.txt"],
+    "ff21": [
+        "briefing-green-public-procurement-norway-2024-en.pdf",
+        "motereferat-innkjopsforum-2024-09-19.txt",
+    ],
     "ff22": ["nettside-kopi-kan-vi-kreve-lokal-mat.txt"],
     "ff23": ["epost-radgjevar-miljofyrtarn-2024-nn.txt"],
     "ff24": ["sjekkliste-for-kunngjering-2024-nn.docx"],
@@ -47,7 +50,10 @@ SOURCES = {
     "ff34": ["rundskriv-1-2024-klima-miljo-30-prosent.pdf"],
     "ff35": ["veileder-terskelverdier-2024.pdf"],
     "ff36": ["informasjonsskriv-laerlingar-2017-nn.pdf"],
-    "ff37": ["kjoretoy-offentlige-anskaffelser-status-2024.pdf", "orientering-koyretoy-nullutslepp-2022-nn.pdf"],
+    "ff37": [
+        "kjoretoy-offentlige-anskaffelser-status-2024.pdf",
+        "orientering-koyretoy-nullutslepp-2022-nn.pdf",
+    ],
     "ff38": ["sammendrag-riksrevisjonen-gronne-anskaffelser-2022.pdf"],
     "ff39": ["nettside-kopi-kan-vi-kreve-lokal-mat.txt"],
 }

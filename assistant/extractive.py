@@ -188,10 +188,18 @@ def choose(
     """(the chunk the answer comes from, the older source it replaced) for the question.
 
     `new_terms`: in a follow-up, the indexes of the terms the follow-up itself brings."""
-    usable = [c for c in found if _fresh(c, said) and answers_the_kind(question, _fresh(c, said))]
-    if not usable:
+    fresh = [c for c in found if _fresh(c, said)]
+    if not fresh:
         return None, None
-    ties = [c for c in usable if c.score >= usable[0].score * NEAR_TIE]
+    # Only a near tie of the best may stand in for it when the best lacks the kind of fact asked for: a
+    # price question about cars is not answered from a distant chunk that happens to hold an amount.
+    ties = [
+        c
+        for c in fresh
+        if c.score >= fresh[0].score * NEAR_TIE and answers_the_kind(question, _fresh(c, said))
+    ]
+    if not ties:
+        return None, None
     preferences = []
     if new_terms:
         preferences.append(lambda c: any(e.covered & new_terms for e in _fresh(c, said)))

@@ -74,7 +74,7 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> N
     raise RuntimeError("server did not become healthy")
 
 
-async def load(url: str, texts: list[str], clients: int, seconds: float, unique: bool) -> dict:
+async def load(url: str, texts: list[str], clients: int, seconds: float, unique: bool, warmup: int) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     counter = iter(range(10**9))
@@ -99,7 +99,7 @@ async def load(url: str, texts: list[str], clients: int, seconds: float, unique:
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=120) as http:
-        for text in texts[:20]:  # warm-up, sequential
+        for text in texts[: warmup or len(texts)]:  # warm-up, sequential
             await http.post(url + "/v1/chat", json={"question": text})
         deadline = time.monotonic() + seconds
         started = time.perf_counter()
@@ -137,7 +137,7 @@ def run_server(command: list[str], env: dict, url: str, texts: list[str], args) 
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_healthy(url, process)
-        return asyncio.run(load(url, texts, args.clients, args.seconds, args.unique))
+        return asyncio.run(load(url, texts, args.clients, args.seconds, args.unique, args.warmup))
     finally:
         process.terminate()
         try:
@@ -158,6 +158,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--baseline-python", default=sys.executable)
     parser.add_argument("--out", default="http")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        help="sequential questions before the timed load; 0: every question once (the answer core's unit "
+        "vectors then hold every chunk those questions reach, as in a server that has run for a while)",
+    )
     parser.add_argument("--encode-seconds", type=float, default=15, help="time for the model's own rate")
     parser.add_argument(
         "--unique", action="store_true", help="make every question a new text (no query-embedding cache hits)"
@@ -219,6 +226,7 @@ def main() -> None:
         "seconds": args.seconds,
         "questions": len(texts),
         "unique_texts": args.unique,
+        "warmup_questions": args.warmup or len(texts),
         "assistant": assistant,
         "baseline_langchain": baseline,
         "throughput_ratio": round(assistant["requests_per_s"] / max(baseline["requests_per_s"], 1e-9), 2),

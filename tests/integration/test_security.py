@@ -128,7 +128,8 @@ def test_no_secret_or_user_text_in_logs_at_info(app_settings, deps, echoing_prov
     )
     model_deps = replace(deps, chat_model=build_chat_model(settings))
     question = (
-        "Hvor mye skal klima og miljø vektes når det brukes som tildelingskriterium, spør Kari Nordmann?"
+        "Hei, Kari Nordmann her. Hvor mye skal klima og miljø vektes når det brukes som tildelingskriterium "
+        "i en anskaffelse?"
     )
     private = ["Kari Nordmann", "kari@example.no", "hemmelig kommentar 4711", SECRET_KEY, HASH_KEY]
     caplog.set_level(logging.INFO)

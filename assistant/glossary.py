@@ -1,7 +1,8 @@
 """A small bilingual procurement glossary for query expansion.
 
-The corpus is mostly bokmål and the packaged embedding model is English-only, so an English question
-(or a Norwegian one using a synonym the documents do not use) would miss the right chunks lexically.
+The corpus is mostly bokmål: an English question (or a Norwegian one using a synonym the documents do not
+use) finds the right chunks by meaning through the multilingual model, but would miss them in BM25 and in the
+coverage that answer choice and refusal use.
 Each entry maps a word as a buyer may write it to the words the documents use. Unstemmed; the lexical
 module stems both sides. Domain vocabulary only: this is not a translation engine. Entries that only mapped a
 word of one evaluation question onto the words of its answer (periode → gjaldt, hensikten → formål, kjøtt →

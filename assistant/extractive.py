@@ -1,14 +1,16 @@
-"""Extractive answers: choose the units of the retrieved chunks that answer the question, and compose them.
+"""Extractive answers: choose the chunk and the units of it that answer the question, and compose them.
 
-Every unit (sentence, lead-in with its list, table row; see `assistant.units`) of the top chunks is scored
-by two things with equal weight: how much of the question it covers (idf-weighted stems, a heading counting
-for the text below it) and how close it is in meaning to the question (cosine of the configured embedding
-model, rescaled over the candidates of this question, so no model-specific scale is assumed). That is the
-second stage: the chunks are reordered by their best unit. Then the answer is composed:
-- the best unit that is of the kind asked for (a number or date when the question asks "how much",
-  "when"…) anchors it; for a question about now, a newer dated source that answers nearly as well wins;
-- the anchor's chunk gives the passage: the units that answer well, in document order;
-- a unit from another chunk is added when it covers a part of the question the passage left out;
+The second stage reorders the retrieved chunks by two things with equal weight: how much of the question the
+chunk covers (idf-weighted stems, its heading counting for the text below it) and the first stage's fused
+score (meaning and words over the whole chunk, relative to the best). Within a chunk every unit (sentence,
+lead-in with its list, table row; see `assistant.units`) is scored by its own coverage and its closeness in
+meaning to the question (cosine of the configured model, rescaled over the chunk's units, so no
+model-specific scale is assumed). Then the answer is composed:
+- the best chunk anchors it, unless a near tie does better on what the question asks: the follow-up's new
+  part, the kind of fact (a list; a number, a date or an amount of money, without which nothing answers),
+  and for a question about now the newest dated source (the answer then says from when);
+- the anchor's units give the passage, in document order (the best window when they do not all fit);
+- units from further chunks are added while they cover a part of the question the passage left out;
 - in a follow-up, nothing the previous answer already said is said again.
 """
 
@@ -25,10 +27,14 @@ from assistant.retrieval import Hit, asks_about_the_past
 from assistant.units import Unit, UnitVectors, render
 
 EVIDENCE_CHUNKS = 8  # chunks the second stage reorders: the first stage's top_k
-HEADING_CREDIT = 0.75  # a question term in the unit's heading counts three quarters (the text is about it)
-TITLE_CREDIT = 0.25  # … in the document title only a quarter (the title covers many sections)
-SUPPORT_SHARE = 0.7  # a further unit must score this share of the anchor (half-way between equal and none+)
-MULTI_PART_SHARE = 0.4  # … or this share when it answers a part of a multi-part question the passage lacks
+# A question term found only in the heading counts three quarters (the text is about it), only in the document
+# title a quarter (the title covers many sections); carried over from the first core, where they were set.
+HEADING_CREDIT = 0.75
+TITLE_CREDIT = 0.25
+# A chunk beyond the anchor adds a unit only when it scores this share of the anchor (0.7: measured on the own
+# sets in the first core), or this share when it answers another part of a multi-part question (0.4: ditto).
+SUPPORT_SHARE = 0.7
+MULTI_PART_SHARE = 0.4
 # A candidate answering at least this share as well as the best is a near tie; among near ties the one that
 # answers the follow-up's new part, gives the kind of fact asked for (a list) and is newest (for a question
 # about now) wins. Four fifths: a clear step below the best, taken as the size of the doubt, not tuned.

@@ -61,10 +61,12 @@ class Deps:
     retriever: Retriever
     chat_model: llm.ChatModel | None = None
     today: Callable[[], date] = field(default=date.today)
-    unit_vectors: UnitVectors = field(init=False)
+    unit_vectors: UnitVectors = None  # type: ignore[assignment]  # built from the retriever's embedder
 
     def __post_init__(self) -> None:
-        self.unit_vectors = UnitVectors(self.retriever.embedder)
+        # `dataclasses.replace(deps, chat_model=…)` keeps the warm cache unless the embedder changed.
+        if self.unit_vectors is None or self.unit_vectors.embedder is not self.retriever.embedder:
+            self.unit_vectors = UnitVectors(self.retriever.embedder)
 
 
 def build_deps(settings: Settings) -> Deps:

@@ -69,7 +69,7 @@ def openai_server():
 
 def with_model(deps, model):
     copy = replace(deps, chat_model=model)
-    copy.unit_vectors = deps.unit_vectors  # replace() builds a new, empty cache: keep the warm one
+    assert copy.unit_vectors is deps.unit_vectors  # the warm unit cache is kept
     return copy
 
 

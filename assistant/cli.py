@@ -15,8 +15,8 @@ from rich.table import Table
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.logs import configure_logging
 from assistant.models import Answer, Conversation
+from assistant.platform.logs import configure_logging
 
 out = Console()
 err = Console(stderr=True)
@@ -25,7 +25,7 @@ err = Console(stderr=True)
 def ensure_ingested(settings: Settings) -> None:
     """Ingest the corpus folders when the store has never been filled (first start)."""
     if settings.chroma_url:  # shared store: ingest if nothing is published in the server yet
-        from assistant.store import open_store
+        from assistant.search.stores import open_store
 
         if open_store(settings).snapshot().generation:
             return
@@ -38,7 +38,7 @@ def ensure_ingested(settings: Settings) -> None:
 
 
 def _deps(settings: Settings):
-    from assistant.answer import build_deps
+    from assistant.core.answer import build_deps
 
     ensure_ingested(settings)
     return build_deps(settings)
@@ -71,8 +71,8 @@ def print_answer(result: Answer) -> None:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from assistant.answer import answer
-    from assistant.evaluation import load_questions
+    from assistant.core.answer import answer
+    from assistant.evaluation.run import load_questions
 
     deps = _deps(settings)
     if args.batch:
@@ -95,10 +95,10 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def _eval_runs(args, settings: Settings, items: list[dict]):
-    from assistant.answer import build_deps
-    from assistant.eval_compare import configs, settings_for
-    from assistant.eval_report import Run
-    from assistant.evaluation import evaluate
+    from assistant.core.answer import build_deps
+    from assistant.evaluation.compare import configs, settings_for
+    from assistant.evaluation.report import Run
+    from assistant.evaluation.run import evaluate
 
     if not args.compare:
         metrics, outcomes = asyncio.run(evaluate(items, _deps(settings)))
@@ -116,13 +116,13 @@ def _eval_runs(args, settings: Settings, items: list[dict]):
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from assistant.evaluation import GATES, failures, load_questions, results
+    from assistant.evaluation.run import GATES, failures, load_questions, results
 
     items = [item for path in args.files for item in load_questions(Path(path))]
     runs = _eval_runs(args, settings, items)
     first = runs[0]
     if args.report is not None:
-        from assistant.eval_report import write_report
+        from assistant.evaluation.report import write_report
 
         err.print(f"Report: {write_report(runs, list(args.files), Path(args.report))}")
     if args.json:
@@ -166,7 +166,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def _print_per_question(run) -> None:
-    from assistant.evaluation import results
+    from assistant.evaluation.run import results
 
     table = Table(
         "id", "expect", "ok", "refused", "rank", "conf", "ms", "question", title=f"Per question: {run.name}"
@@ -188,7 +188,7 @@ def _print_per_question(run) -> None:
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
-    from assistant.process import limit_malloc_arenas
+    from assistant.platform.process import limit_malloc_arenas
 
     limit_malloc_arenas(settings.malloc_arenas)  # first: before ingest, the model and uvicorn start threads
     ensure_ingested(settings)
@@ -220,9 +220,9 @@ def _preflight(settings: Settings, *, build_deps: bool):
     Returns the deps for a single-worker server to reuse (workers build their own)."""
     import os
 
-    from assistant.db import Database
     from assistant.errors import StoreError
-    from assistant.store import open_store
+    from assistant.platform.db import Database
+    from assistant.search.stores import open_store
 
     data_dir = settings.data_dir
     if not settings.database_url and data_dir.exists() and not os.access(data_dir, os.W_OK):
@@ -236,7 +236,7 @@ def _preflight(settings: Settings, *, build_deps: bool):
     finally:
         database.engine.dispose()
     if build_deps:
-        from assistant.answer import build_deps as build
+        from assistant.core.answer import build_deps as build
 
         return build(settings)
     open_store(settings).ping()
@@ -298,7 +298,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_slack(args, settings: Settings) -> int:
     from assistant.channels import slack
-    from assistant.process import limit_malloc_arenas
+    from assistant.platform.process import limit_malloc_arenas
 
     limit_malloc_arenas(settings.malloc_arenas)
     err.print("Connecting to Slack over Socket Mode (Ctrl+C to stop)")
@@ -307,7 +307,7 @@ def cmd_slack(args, settings: Settings) -> int:
 
 
 def _database(settings: Settings):
-    from assistant.db import Database
+    from assistant.platform.db import Database
 
     db = Database(settings.sqlalchemy_url, user_hash_key=settings.user_hash_key)
     db.create_all()

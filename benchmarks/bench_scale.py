@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.embeddings import HashEmbedder  # noqa: E402
 from assistant.models import Chunk  # noqa: E402
-from assistant.store import DocumentEntry, Store, embedding_text  # noqa: E402
+from assistant.search.embeddings import HashEmbedder  # noqa: E402
+from assistant.search.store import DocumentEntry, Store, embedding_text  # noqa: E402
 
 QUESTIONS = [
     "Hvor mye skal klima og miljø vektes?",
@@ -112,8 +112,8 @@ def build(settings: Settings, n: int, corpus: Path) -> dict:
 
 def measure(data_dir: Path, queries: int) -> dict:
     """Runs in its own process: load the index, warm up, time `Retriever.search` on new query texts."""
-    from assistant.answer import build_deps
-    from assistant.evaluation import percentile
+    from assistant.core.answer import build_deps
+    from assistant.evaluation.run import percentile
 
     settings = Settings(_env_file=None, data_dir=data_dir, chroma_url=None, database_url=None)
     started = time.perf_counter()

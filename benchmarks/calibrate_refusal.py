@@ -6,7 +6,7 @@ Tuning sets (may choose constants): tests/eval/heldout.jsonl, followups.jsonl, n
 Gating sets (never used here): tests/eval/sealed.jsonl, public.jsonl, tests/eval/field/*.jsonl.
 
 Run: python benchmarks/calibrate_refusal.py [--model NAME]   → prints the coefficients for
-assistant/answer.py's CALIBRATION table (one entry per embedding model).
+assistant/core/answer.py's CALIBRATION table (one entry per embedding model).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import answer as core  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import evaluate_one, load_questions  # noqa: E402
+from assistant.core import answer as core  # noqa: E402
+from assistant.evaluation.run import evaluate_one, load_questions  # noqa: E402
 from ingest.pipeline import run  # noqa: E402
 
 TUNING = ["heldout.jsonl", "followups.jsonl", "near_domain.jsonl"]

@@ -15,10 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import answer as core  # noqa: E402
-from assistant import extractive, retrieval  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import evaluate, load_questions, passes  # noqa: E402
+from assistant.core import answer as core  # noqa: E402
+from assistant.core import extractive  # noqa: E402
+from assistant.evaluation.run import evaluate, load_questions, passes  # noqa: E402
+from assistant.search import retrieval  # noqa: E402
 from ingest.pipeline import run  # noqa: E402
 from tests.integration.test_answer_quality import SEALED, SEALED_GATES  # noqa: E402
 

@@ -142,7 +142,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import func, select
 
-    from assistant.db import Database, MessageRow
+    from assistant.platform.db import Database, MessageRow
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

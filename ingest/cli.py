@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.logs import configure_logging
+from assistant.platform.logs import configure_logging
 from ingest.pipeline import Report, run
 
 console = Console(stderr=True, soft_wrap=True)  # one line per file error, greppable

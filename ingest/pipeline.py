@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.embeddings import get_embedder
 from assistant.errors import IngestError, StoreError
 from assistant.models import Chunk
-from assistant.store import DocumentEntry, Store, embedding_text, open_store
+from assistant.search.embeddings import get_embedder
+from assistant.search.store import DocumentEntry, Store, embedding_text
+from assistant.search.stores import open_store
 from ingest.chunking import chunk_document
 from ingest.loaders import Document, Limits, is_document, load
 

@@ -52,7 +52,7 @@ def ingested(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def field_deps(tmp_path_factory):
     """The core over the field documents (HTML pages, PDFs, DOCX, pasted text), ingested with the real model."""
-    from assistant.answer import build_deps
+    from assistant.core.answer import build_deps
     from ingest.pipeline import run
 
     settings = make_settings(tmp_path_factory.mktemp("field"), corpus_dirs=[FIELD / "docs"])
@@ -63,7 +63,7 @@ def field_deps(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def deps(ingested):
-    from assistant.answer import build_deps
+    from assistant.core.answer import build_deps
 
     return build_deps(ingested)
 

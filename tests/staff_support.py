@@ -9,7 +9,7 @@ from pathlib import Path
 from widget_support import ingest_documents
 
 from assistant.config import Settings
-from assistant.db import Database
+from assistant.platform.db import Database
 from assistant.staff.auth import add_user
 
 PASSWORD = "riktig-passord-123"

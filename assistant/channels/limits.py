@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
-from assistant.blocking import run_blocking
-from assistant.db import Database
+from assistant.platform.blocking import run_blocking
+from assistant.platform.db import Database
 
 WINDOW_SECONDS = 60.0
 MAX_CLIENTS = 10_000  # forget idle clients beyond this many so memory stays bounded

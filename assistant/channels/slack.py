@@ -21,10 +21,10 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from assistant.answer import Deps
 from assistant.channels import slack_blocks as ui
 from assistant.channels.slack_listeners import SlackHandlers
 from assistant.config import Settings
+from assistant.core.answer import Deps
 from assistant.errors import ChannelAuthError, ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.signature import SignatureVerifier
 
-    from assistant.app import Services
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def run_socket_mode(settings: Settings, build_deps: Callable[[], Deps]) -> None:
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN (xoxb-…) is not set.", code="slack_not_configured")
     _require_bolt()
-    from assistant.app import Services
-    from assistant.db import Database
+    from assistant.platform.db import Database
+    from assistant.services import Services
 
     db = Database(settings.sqlalchemy_url)
     db.create_all()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import re
 
+from assistant.core.texts import EXAMPLE_QUESTIONS, STAFF_HANDOFF, say
 from assistant.models import Answer, Citation
-from assistant.texts import EXAMPLE_QUESTIONS, STAFF_HANDOFF, say
 
 FEEDBACK_UP = "innkjop_feedback_up"
 FEEDBACK_DOWN = "innkjop_feedback_down"

@@ -10,19 +10,19 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assistant import texts
-from assistant.blocking import run_blocking
 from assistant.channels import slack_blocks as ui
 from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
+from assistant.core import texts
+from assistant.core.texts import language_of, say
 from assistant.errors import AssistantError, InputError
-from assistant.metrics import observe_feedback
-from assistant.texts import language_of, say
+from assistant.platform.blocking import run_blocking
+from assistant.platform.metrics import observe_feedback
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from assistant.app import Services
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Events, in order: `status` (searching), then either `error` (code, message) and 
 `done` (conversation_id, message_id, refused, confidence, language).
 
 The core returns a finished, grounded answer, so the pieces are its sentences: a chat model's raw tokens
-are never sent, because they are only shown once `assistant.grounding` has checked them against the
+are never sent, because they are only shown once `assistant.core.grounding` has checked them against the
 sources. The answer is stored before the first delta, so `done` always names a message that exists.
 Parses, calls the core, renders SSE; no answer logic here.
 """
@@ -21,13 +21,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from assistant.answer import validate
 from assistant.channels.limits import rate_limit
 from assistant.channels.turn import answer_and_log
 from assistant.channels.web import errors, get_services
+from assistant.core.answer import validate
+from assistant.core.texts import say
 from assistant.errors import AssistantError
 from assistant.models import WidgetChatRequest
-from assistant.texts import say
 
 log = logging.getLogger(__name__)
 router = APIRouter()

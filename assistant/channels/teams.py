@@ -24,19 +24,19 @@ from urllib.parse import quote
 import httpx
 from fastapi import BackgroundTasks, Request, Response
 
-from assistant.blocking import run_blocking
 from assistant.channels import teams_cards as cards
 from assistant.channels.teams_auth import HTTP_TIMEOUT, BotToken, InboundVerifier
 from assistant.channels.turn import answer_and_log
 from assistant.config import Settings
+from assistant.core.texts import language_of, say
 from assistant.errors import ChannelAuthError, ConfigError, InputError
-from assistant.metrics import observe_feedback
-from assistant.texts import language_of, say
+from assistant.platform.blocking import run_blocking
+from assistant.platform.metrics import observe_feedback
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from assistant.app import Services
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _KEY_LIMIT = 64  # conversations.id is VARCHAR(64)
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add `POST /api/messages`. With `teams_auth_disabled` (Emulator only) tokens are not checked."""
     bot = TeamsBot(settings, lambda: app.state.services)
-    app.state.teams_bot = bot  # staff answers reach Teams buyers through it (`assistant.staff.verified`)
+    app.state.teams_bot = bot  # staff answers reach Teams buyers through it (`assistant.channels.notify`)
     if settings.teams_auth_disabled:
         log.warning(
             "Teams JWT verification is OFF (ASSISTANT_TEAMS_AUTH_DISABLED): anyone can post activities to "

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from assistant.core.texts import EXAMPLE_QUESTIONS, say
 from assistant.models import Answer, Citation
-from assistant.texts import EXAMPLE_QUESTIONS, say
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

@@ -8,13 +8,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from assistant.answer import answer
-from assistant.blocking import run_blocking
-from assistant.metrics import observe_answer
+from assistant.core.answer import answer
 from assistant.models import Answer
+from assistant.platform.blocking import run_blocking
+from assistant.platform.metrics import observe_answer
 
 if TYPE_CHECKING:
-    from assistant.app import Services
+    from assistant.services import Services
 
 
 async def answer_and_log(

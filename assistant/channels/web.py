@@ -15,11 +15,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from assistant.blocking import run_blocking
 from assistant.channels.limits import rate_limit
 from assistant.channels.turn import answer_and_log
+from assistant.core.texts import widget_strings
 from assistant.errors import StoreError
-from assistant.metrics import exposition, observe_feedback
 from assistant.models import (
     ChatRequest,
     ChatResponse,
@@ -31,8 +30,9 @@ from assistant.models import (
     Stored,
     StoredMessage,
 )
+from assistant.platform.blocking import run_blocking
+from assistant.platform.metrics import exposition, observe_feedback
 from assistant.staff.verified import replies_for as staff_replies
-from assistant.texts import widget_strings
 
 router = APIRouter()
 
@@ -233,7 +233,7 @@ async def demo_page() -> str:
 
 @cache
 def widget_source() -> str:
-    """widget.js with its words from `assistant.texts` (the one place for user-facing text)."""
+    """widget.js with its words from `assistant.core.texts` (the one place for user-facing text)."""
     strings = json.dumps(widget_strings(), ensure_ascii=False).replace("</", "<\\/")
     return _static("widget.js").replace("/*STRINGS*/null", strings, 1)
 

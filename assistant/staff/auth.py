@@ -18,8 +18,8 @@ import bcrypt
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from assistant.db import Database
 from assistant.errors import InputError
+from assistant.platform.db import Database
 from assistant.regions import region_id
 from assistant.staff.records import StaffSessionRow, StaffUserRow
 

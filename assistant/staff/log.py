@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from assistant.db import Database, EscalationRow, FeedbackRow, MessageRow
+from assistant.platform.db import Database, EscalationRow, FeedbackRow, MessageRow
 
 STATUSES = ("open", "answered", "closed")
 

@@ -1,7 +1,7 @@
 """Tables of the staff support service: staff users, login sessions and verified answers.
 
-Same declarative `Base` as `assistant.db`, so one Alembic history owns the whole schema. Persistence only:
-password hashing and session rules live in `assistant.staff.auth`.
+Same declarative `Base` as `assistant.platform.db`, so one Alembic history owns the whole schema. Persistence
+only: password hashing and session rules live in `assistant.staff.auth`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assistant.db import Base, _now
+from assistant.platform.db import Base, _now
 
 
 class StaffUserRow(Base):

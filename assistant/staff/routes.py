@@ -18,8 +18,9 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.blocking import run_blocking
+from assistant.core.texts import STAFF_CHARTS, STAFF_ERRORS, STAFF_REASONS
 from assistant.errors import AssistantError
+from assistant.platform.blocking import run_blocking
 from assistant.regions import load_regions, region_id
 from assistant.staff import auth, charts, clusters, export, log, verified
 from assistant.staff.web import (
@@ -33,7 +34,6 @@ from assistant.staff.web import (
     services,
     staff_error,
 )
-from assistant.texts import STAFF_CHARTS, STAFF_ERRORS, STAFF_REASONS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -248,8 +248,8 @@ async def save_answer(request: Request, login: LoggedIn):
         logger.error("verified answer %s saved but not ingested: %s", row.id, exc.message)
         raise
     reply = verified.StaffReply(answer_text, regions.name(region), datetime.now(UTC).date(), links)
-    teams = getattr(request.app.state, "teams_bot", None)
-    told = await asyncio.gather(*(verified.notify(svc.settings, e, reply, teams=teams) for e in entries))
+    tell_buyer = request.app.state.tell_buyer  # the channels' notifier, set by the app
+    told = await asyncio.gather(*(tell_buyer(svc.settings, e, reply) for e in entries))
     await run_blocking(verified.mark_notified, svc.db, row.id, sorted({t for t in told if t}))
     return RedirectResponse(f"/staff/queue?saved={row.id}", status_code=303)
 

@@ -16,12 +16,12 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from assistant.blocking import run_blocking
+from assistant.core.texts import STAFF_ERRORS, STAFF_RATINGS, STAFF_REASONS, STAFF_ROLES, STAFF_STATUS
 from assistant.errors import AssistantError
+from assistant.platform.blocking import run_blocking
 from assistant.regions import region_id
 from assistant.staff import auth
 from assistant.staff.log import STATUSES, LogFilter
-from assistant.texts import STAFF_ERRORS, STAFF_RATINGS, STAFF_REASONS, STAFF_ROLES, STAFF_STATUS
 
 WORDS = {"status": STAFF_STATUS, "reasons": STAFF_REASONS, "ratings": STAFF_RATINGS, "roles": STAFF_ROLES}
 

@@ -17,8 +17,8 @@ from conftest import ROOT
 from staff_support import PASSWORD, UNANSWERED, add_staff, staff_store
 from widget_support import serve
 
-from assistant.answer import build_deps
 from assistant.app import create_app
+from assistant.core.answer import build_deps
 
 pytestmark = pytest.mark.browser
 
@@ -184,7 +184,7 @@ def test_focus_stays_in_the_full_screen_dialog_and_returns_to_the_launcher(app_s
 
 
 def test_favicon_exists_and_the_widget_words_come_from_assistant_texts(app_settings, deps):
-    from assistant.texts import WIDGET as WORDS
+    from assistant.core.texts import WIDGET as WORDS
 
     with serve(create_app(app_settings, deps=deps)) as base:
         icon = httpx.get(base + "/favicon.ico")

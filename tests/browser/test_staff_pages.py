@@ -12,8 +12,8 @@ import pytest
 from staff_support import PASSWORD, UNANSWERED, add_staff, staff_store
 from widget_support import serve
 
-from assistant.answer import build_deps
 from assistant.app import create_app
+from assistant.core.answer import build_deps
 
 pytestmark = pytest.mark.browser
 

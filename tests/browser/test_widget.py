@@ -18,9 +18,9 @@ from conftest import PUBLIC_EVAL, ROOT
 from sqlalchemy import select
 from widget_support import ingest_documents, serve
 
-from assistant.answer import build_deps
 from assistant.app import create_app
-from assistant.db import Database, EscalationRow, FeedbackRow, MessageRow
+from assistant.core.answer import build_deps
+from assistant.platform.db import Database, EscalationRow, FeedbackRow, MessageRow
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from assistant.answer import answer
-from assistant.evaluation import GATES, evaluate, load_questions, norm, passes
+from assistant.core.answer import answer
+from assistant.evaluation.run import GATES, evaluate, load_questions, norm, passes
 from assistant.models import Conversation, Turn
 from tests.conftest import FIELD, PUBLIC_EVAL, ROOT
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from assistant.answer import answer, build_deps
-from assistant.triage import ENGLISH_LEAD
+from assistant.core.answer import answer, build_deps
+from assistant.core.triage import ENGLISH_LEAD
 from ingest.pipeline import run
 from tests.conftest import make_settings
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from assistant.app import create_app
 from assistant.cli import main as assistant_main
-from assistant.db import Database, MessageRow
+from assistant.platform.db import Database, MessageRow
 from ingest.cli import main as ingest_main
 from tests.conftest import CORPUS
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import grounding, llm
-from assistant.answer import answer, build_deps
+from assistant.core import grounding, llm
+from assistant.core.answer import answer, build_deps
+from assistant.core.triage import is_injection, without_instructions
 from assistant.models import Chunk, Conversation
-from assistant.triage import is_injection, without_instructions
 from ingest.pipeline import run
 from tests.conftest import make_settings
 

@@ -16,8 +16,8 @@ from http.server import ThreadingHTTPServer
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answer import answer
-from assistant.llm import LangChainChatModel, build_chat_model
+from assistant.core.answer import answer
+from assistant.core.llm import LangChainChatModel, build_chat_model
 from assistant.models import Conversation
 from tests.fake_http import FakeServiceHandler
 
@@ -167,7 +167,7 @@ def test_ollama_mode_needs_the_llm_extra_or_builds_a_model(ingested):
 
 
 def test_llm_off_and_fake_modes(ingested):
-    from assistant.llm import QuotingChatModel
+    from assistant.core.llm import QuotingChatModel
 
     assert build_chat_model(ingested.model_copy(update={"llm_mode": "off"})) is None
     assert isinstance(build_chat_model(ingested.model_copy(update={"llm_mode": "fake"})), QuotingChatModel)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from widget_support import serve
 
 from assistant.app import create_app
-from assistant.db import Database, MessageRow
+from assistant.platform.db import Database, MessageRow
 from benchmarks.load_chat import run_clients
 
 pytestmark = pytest.mark.slow

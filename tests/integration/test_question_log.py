@@ -20,8 +20,8 @@ from widget_support import serve
 
 import assistant.staff.records  # noqa: F401  (staff tables on the metadata)
 from assistant.app import create_app
-from assistant.db import Base, Database, MessageRow
-from assistant.migrations import alembic_config, upgrade
+from assistant.platform.db import Base, Database, MessageRow
+from assistant.platform.migrations import alembic_config, upgrade
 
 QUESTIONS = [
     "Hvor mye skal klima og miljø vektes?",
@@ -78,7 +78,7 @@ START_AND_MIGRATE = """
 import sys, time
 from alembic import command, script
 import assistant.staff.records
-from assistant.db import Database
+from assistant.platform.db import Database
 url, start_at = sys.argv[1], float(sys.argv[2])
 db = Database(url)
 db.engine.connect().close()

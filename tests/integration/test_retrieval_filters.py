@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.retrieval import Filters, asks_about_the_past
+from assistant.search.retrieval import Filters, asks_about_the_past
 
 pytestmark = pytest.mark.slow
 

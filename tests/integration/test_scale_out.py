@@ -237,7 +237,8 @@ def test_postgres_restart_gives_503s_then_recovers_without_loss(servers):
 
 
 def test_shared_index_holds_the_same_chunks_and_bm25_as_the_embedded_one(servers, tmp_path, monkeypatch):
-    from assistant.store import Store, open_store
+    from assistant.search.store import Store
+    from assistant.search.stores import open_store
     from ingest.pipeline import run
     from tests.conftest import make_settings
 
@@ -262,8 +263,8 @@ def test_answers_through_both_workers_are_right_and_cite_stored_chunks_verbatim(
     Chroma server, `serve --workers 2` answers over HTTP with PostgreSQL behind it. Every answer is scored
     as the evaluation does, and every citation is checked against what the server stores."""
     from assistant.config import Settings
-    from assistant.evaluation import GATES, has_fact, load_questions
-    from assistant.store import open_store
+    from assistant.evaluation.run import GATES, has_fact, load_questions
+    from assistant.search.stores import open_store
     from tests.conftest import PUBLIC_EVAL, ROOT, make_settings
 
     reader = open_store(make_settings(tmp_path / "unused", chroma_url=servers.chroma.url))
@@ -328,7 +329,7 @@ def test_a_crash_mid_publish_in_the_server_leaves_the_previous_generation_readab
 ):
     """The generation record is written before `CURRENT` names it: whichever upsert a crash interrupts,
     readers see a complete generation (own collection, fake model: the served index is not touched)."""
-    from assistant.shared_store import SharedStore
+    from assistant.search.shared_store import SharedStore
     from ingest.pipeline import run
     from tests.conftest import make_settings
 

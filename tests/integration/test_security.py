@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from assistant.llm import build_chat_model
+from assistant.core.llm import build_chat_model
 from tests.fake_http import FakeServiceHandler
 
 

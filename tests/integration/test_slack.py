@@ -22,7 +22,7 @@ from metrics_support import channel_counts, raised_by
 from slack_fake import BOT_USER, TEAM, FakeSlack
 
 from assistant.app import create_app
-from assistant.db import Database, EscalationRow, FeedbackRow
+from assistant.platform.db import Database, EscalationRow, FeedbackRow
 
 pytestmark = pytest.mark.slow  # the real embedding model answers
 
@@ -236,8 +236,8 @@ def test_the_log_holds_the_askers_keyed_user_hash_and_never_the_raw_slack_user_i
 def test_follow_up_in_the_thread_uses_the_threads_earlier_turns(slack, fake_slack, deps, db):
     import asyncio
 
-    from assistant.answer import answer
     from assistant.channels.slack_blocks import escape
+    from assistant.core.answer import answer
     from assistant.models import Conversation
 
     follow_up = "Gjelder det også kommunene?"

@@ -14,10 +14,10 @@ import pytest
 from aiohttp import WSMsgType, web
 from slack_fake import BOT_USER, TEAM, FakeSlack
 
-from assistant.app import Services
 from assistant.channels.slack import run_socket_mode, serve_socket_mode
-from assistant.db import Database
 from assistant.errors import ConfigError
+from assistant.platform.db import Database
+from assistant.services import Services
 
 
 class FakeSocketModeServer:

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 from staff_support import UNANSWERED, add_staff, csrf_of, log_in, staff_store
 from teams_fake import FakeBotFramework
 
-from assistant.answer import build_deps
 from assistant.app import create_app
 from assistant.cli import main as cli_main
-from assistant.db import Database, MessageRow
+from assistant.core.answer import build_deps
+from assistant.platform.db import Database, MessageRow
 from assistant.staff.records import VerifiedAnswerRow
 
 

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from staff_support import PASSWORD, UNANSWERED, add_staff, csrf_of, log_in, staff_store
 
-from assistant.answer import build_deps
 from assistant.app import create_app
-from assistant.db import Database, MessageRow
+from assistant.core.answer import build_deps
+from assistant.core.texts import STAFF_ERRORS
+from assistant.platform.db import Database, MessageRow
 from assistant.staff.auth import COOKIE
 from assistant.staff.records import StaffSessionRow
-from assistant.texts import STAFF_ERRORS
 
 SESSION_HOURS = 3
 

@@ -13,8 +13,8 @@ from conftest import PUBLIC_EVAL
 from fastapi.testclient import TestClient
 from widget_support import ingest_documents, parse_sse, serve
 
-from assistant.answer import build_deps
 from assistant.app import create_app
+from assistant.core.answer import build_deps
 
 QUESTIONS = {
     row["id"]: row
@@ -142,8 +142,8 @@ def test_client_hanging_up_mid_stream_does_not_break_the_server(app_settings, de
 
 
 def test_llm_mode_streams_the_grounded_answer(app_settings, deps):
-    from assistant.answer import Deps
-    from assistant.llm import QuotingChatModel
+    from assistant.core.answer import Deps
+    from assistant.core.llm import QuotingChatModel
 
     with_model = Deps(deps.settings, deps.retriever, QuotingChatModel())
     with TestClient(create_app(app_settings, deps=with_model)) as client:

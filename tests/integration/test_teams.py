@@ -24,8 +24,8 @@ from teams_fake import FakeBotFramework, new_private_key
 
 from assistant.app import create_app
 from assistant.channels.teams import conversation_key
-from assistant.db import Database, EscalationRow, FeedbackRow, MessageRow
 from assistant.errors import ConfigError
+from assistant.platform.db import Database, EscalationRow, FeedbackRow, MessageRow
 
 APP_ID = "5f7c0a52-test-app-id"
 PASSWORD = "test-app-password"

@@ -14,7 +14,7 @@ from metrics_support import channel_counts, raised_by
 from sqlalchemy import select
 
 from assistant.app import create_app
-from assistant.db import EscalationRow, FeedbackRow
+from assistant.platform.db import EscalationRow, FeedbackRow
 
 QUESTION = "Hva er den nasjonale terskelverdien?"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.config import DEFAULT_EMBEDDING_MODEL, LEGACY_EMBEDDING_MODEL, Settings
-from assistant.embeddings import E5_PREFIXES, get_embedder, model_prefixes
 from assistant.errors import ConfigError
+from assistant.search.embeddings import E5_PREFIXES, get_embedder, model_prefixes
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ import pytest
 
 from assistant.cli import main as cli_main
 from assistant.errors import InputError
-from assistant.eval_compare import configs, parse
-from assistant.eval_report import Run, write_report
-from assistant.evaluation import Outcome, full_recall_rank, metrics, passes, percentile, results
-from assistant.retrieval import Retriever
-from assistant.store import Store
+from assistant.evaluation.compare import configs, parse
+from assistant.evaluation.report import Run, write_report
+from assistant.evaluation.run import Outcome, full_recall_rank, metrics, passes, percentile, results
+from assistant.search.retrieval import Retriever
+from assistant.search.store import Store
 from ingest.pipeline import run
 from tests.conftest import make_settings
 
@@ -115,7 +115,7 @@ def corpus(tmp_path) -> Path:
 def test_zero_weight_drops_that_ranking_from_the_fusion(tmp_path, corpus):
     settings = make_settings(tmp_path / "data", embedding_model="fake", corpus_dirs=[corpus])
     run(settings, [corpus])
-    from assistant.embeddings import get_embedder
+    from assistant.search.embeddings import get_embedder
 
     store, embedder = Store(settings), get_embedder("fake")
     query = "nasjonale terskelverdien kroner"

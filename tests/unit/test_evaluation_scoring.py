@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-import assistant.evaluation as evaluation
-from assistant.evaluation import citations_valid, evaluate, evaluate_one, metrics
+import assistant.evaluation.run as evaluation
+from assistant.evaluation.run import citations_valid, evaluate, evaluate_one, metrics
 from assistant.models import Answer, Citation, Conversation, Retrieved
 
 THRESHOLD = "Den nasjonale terskelverdien er 1,3 millioner kroner eksklusive merverdiavgift."
@@ -40,7 +40,7 @@ def refused(text: str = "Det finner jeg ikke i kildene. Spør DFØ på anskaffel
 
 
 class ScriptedCore:
-    """Stands in for `assistant.answer.answer`: returns the given answers in turn, records what it saw."""
+    """Stands in for `assistant.core.answer.answer`: returns the given answers in turn, records what it saw."""
 
     def __init__(self, *answers: Answer) -> None:
         self.answers = list(answers)

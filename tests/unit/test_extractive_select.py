@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from assistant.embeddings import HashEmbedder
-from assistant.extractive import answers_the_kind, candidates, is_multi_part, select
-from assistant.lexical import Term, tokenize
+from assistant.core.extractive import answers_the_kind, candidates, is_multi_part, select
+from assistant.core.units import UnitVectors, chunk_units, render
 from assistant.models import Chunk
-from assistant.retrieval import Hit
-from assistant.units import UnitVectors, chunk_units, render
+from assistant.search.embeddings import HashEmbedder
+from assistant.search.lexical import Term, tokenize
+from assistant.search.retrieval import Hit
 
 EMBEDDER = HashEmbedder(dimension=64)
 VECTOR = EMBEDDER.embed_queries(["spørsmål"])[0]

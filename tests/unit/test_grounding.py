@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import DEFAULT_EMBEDDING_MODEL
-from assistant.embeddings import get_embedder
-from assistant.grounding import Checked, check, ground, negated, numbers, qualifies, support
+from assistant.core.grounding import Checked, check, ground, negated, numbers, qualifies, support
+from assistant.core.units import UnitVectors
 from assistant.models import Chunk
-from assistant.units import UnitVectors
+from assistant.search.embeddings import get_embedder
 
 SVANEMERKET = Chunk(
     chunk_id="faq-svanemerket",

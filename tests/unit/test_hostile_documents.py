@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IngestError
-from assistant.store import Store
+from assistant.search.store import Store
 from ingest.cli import main as ingest_main
 from ingest.loaders import MAX_ZIP_ENTRIES, Limits, load
 from ingest.pipeline import run

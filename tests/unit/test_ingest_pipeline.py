@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import StoreError
-from assistant.lexical import LexicalIndex
-from assistant.store import Store
+from assistant.search.lexical import LexicalIndex
+from assistant.search.store import Store
 from ingest.cli import main as ingest_main
 from ingest.pipeline import run
 from tests.conftest import make_settings
@@ -147,7 +147,7 @@ def test_store_survives_removal_of_old_generations(settings, corpus):
 
 def test_a_changed_embedding_model_is_refused_until_ingest_re_embeds_the_corpus(settings, corpus):
     from assistant.config import DEFAULT_EMBEDDING_MODEL
-    from assistant.embeddings import get_embedder
+    from assistant.search.embeddings import get_embedder
 
     run(settings, [corpus])  # embedded with the fake model
     changed = settings.model_copy(update={"embedding_model": DEFAULT_EMBEDDING_MODEL})
@@ -171,7 +171,7 @@ def test_a_changed_embedding_model_is_refused_until_ingest_re_embeds_the_corpus(
 
 
 def test_cached_dense_results_follow_a_newly_published_generation(settings, corpus):
-    from assistant.embeddings import get_embedder
+    from assistant.search.embeddings import get_embedder
 
     (corpus / "b.md").unlink()
     run(settings, [corpus])

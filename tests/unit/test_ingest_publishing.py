@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IngestError
-from assistant.store import POINTER, Store
+from assistant.search.store import POINTER, Store
 from ingest.pipeline import run
 from tests.conftest import make_settings
 

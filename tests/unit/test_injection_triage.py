@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from assistant.triage import is_injection, without_instructions
+from assistant.core.triage import is_injection, without_instructions
 from tests.conftest import PUBLIC_EVAL, ROOT
 
 ATTACKS = [

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
 # report (malloc_info) is read back and its heaps (arenas) counted.
 COUNT_ARENAS = """
 import ctypes, sys, tempfile, threading
-from assistant.process import limit_malloc_arenas
+from assistant.platform.process import limit_malloc_arenas
 
 limit_malloc_arenas(int(sys.argv[1]))
 libc = ctypes.CDLL(None)

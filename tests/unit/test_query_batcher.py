@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from assistant.embeddings import HashEmbedder, QueryBatcher
+from assistant.search.embeddings import HashEmbedder, QueryBatcher
 
 
 class SlowEmbedder:

@@ -93,7 +93,7 @@ def test_cluster_trend_quality_and_open_questions():
 
 @pytest.mark.slow
 def test_real_embeddings_put_rephrasings_together():
-    from assistant.embeddings import get_embedder
+    from assistant.search.embeddings import get_embedder
 
     questions = [
         "Hvor mye skal klima og miljø vektes?",

@@ -1,4 +1,4 @@
-"""User-facing text lives in `assistant.texts`: both languages for every buyer text, the same fields in
+"""User-facing text lives in `assistant.core.texts`: both languages for every buyer text, the same fields in
 each, and no bokmål sentence written straight into a channel or staff module."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import string
 
 import pytest
 
-from assistant.texts import LANGUAGES, TEXTS, WIDGET, language_of, say, widget_strings
+from assistant.core.texts import LANGUAGES, TEXTS, WIDGET, language_of, say, widget_strings
 from tests.conftest import ROOT
 
 
@@ -62,4 +62,4 @@ def texts_outside_docstrings(path) -> list[str]:
 )
 def test_channel_and_staff_modules_write_no_bokmal_text_of_their_own(module):
     found = [text for text in texts_outside_docstrings(ROOT / module) if BOKMAL_SENTENCE.search(text)]
-    assert found == [], f"{module}: move these texts to assistant/texts.py: {found}"
+    assert found == [], f"{module}: move these texts to assistant/core/texts.py: {found}"

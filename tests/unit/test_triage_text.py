@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grounding import ground
-from assistant.lexical import tokenize
+from assistant.core.grounding import ground
+from assistant.core.sentences import split_sentences
+from assistant.core.triage import detect_language, is_follow_up, is_injection
 from assistant.models import Chunk
-from assistant.triage import detect_language, is_follow_up, is_injection
-from assistant.units import split_sentences
+from assistant.search.lexical import tokenize
 
 
 @pytest.mark.parametrize(
@@ -102,6 +102,6 @@ def test_grounding_rejects_an_obeyed_injection():
     ],
 )
 def test_requests_to_produce_content_are_told_apart_from_questions(text, expected):
-    from assistant.triage import is_task_request
+    from assistant.core.triage import is_task_request
 
     assert is_task_request(text) is expected

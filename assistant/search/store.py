@@ -11,7 +11,7 @@ The published generation defines which chunks are live. Chroma may briefly hold 
 ingest that has not published yet, or stale ones not yet deleted); dense search filters them out. That is
 what makes ingest atomic for readers: a crash at any point leaves the last published generation answering.
 
-With `CHROMA_URL` set, `open_store` returns `assistant.shared_store.SharedStore`: the generation is
+With `CHROMA_URL` set, `open_store` returns `assistant.search.shared_store.SharedStore`: the generation is
 published in the Chroma server instead of on local disk, so app workers on any machine share it and keep no
 index state of their own.
 """
@@ -32,9 +32,9 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import StoreError
-from assistant.files import file_identity
-from assistant.lexical import LexicalIndex
 from assistant.models import Chunk
+from assistant.platform.files import file_identity
+from assistant.search.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +82,6 @@ class Snapshot:
     @classmethod
     def empty(cls) -> Snapshot:
         return cls("", [], {}, LexicalIndex.build([]))
-
-
-def open_store(settings: Settings) -> Store:
-    """The store for these settings: shared through the Chroma server when `CHROMA_URL` is set."""
-    if settings.chroma_url:
-        from assistant.shared_store import SharedStore
-
-        return SharedStore(settings)
-    return Store(settings)
 
 
 def open_collection(settings: Settings, name: str | None = None):

@@ -1,11 +1,11 @@
-"""Alembic environment: runs on the connection `assistant.migrations.upgrade` passes in."""
+"""Alembic environment: runs on the connection `assistant.platform.migrations.upgrade` passes in."""
 
 from __future__ import annotations
 
 from alembic import context
 
 import assistant.staff.records  # noqa: F401  (registers the staff tables on the metadata)
-from assistant.db import Base
+from assistant.platform.db import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

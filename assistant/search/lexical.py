@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.glossary import EQUIVALENTS
+from assistant.search.glossary import EQUIVALENTS
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 The second stage reorders the retrieved chunks by two things with equal weight: how much of the question the
 chunk covers (idf-weighted stems, its heading counting for the text below it) and the first stage's fused
-score (meaning and words over the whole chunk, relative to the best). Within a chunk every unit (sentence,
-lead-in with its list, table row; see `assistant.units`) is scored by its own coverage and its closeness in
-meaning to the question (cosine of the configured model, rescaled over the chunk's units, so no
+score (meaning and words over the whole chunk, relative to the best). Within a chunk every unit
+(sentence, lead-in with its list, table row; see `assistant.core.units`) is scored by its own coverage and its
+closeness in meaning to the question (cosine of the configured model, rescaled over the chunk's units, so no
 model-specific scale is assumed). Then the answer is composed:
 - the best chunk anchors it, unless a near tie does better on what the question asks: the follow-up's new
   part, the kind of fact (a list; a number, a date or an amount of money, without which nothing answers),
@@ -22,9 +22,9 @@ from datetime import date
 
 import numpy as np
 
-from assistant.lexical import Term, tokenize
-from assistant.retrieval import Hit, asks_about_the_past
-from assistant.units import Unit, UnitVectors, render
+from assistant.core.units import Unit, UnitVectors, render
+from assistant.search.lexical import Term, tokenize
+from assistant.search.retrieval import Hit, asks_about_the_past
 
 EVIDENCE_CHUNKS = 8  # chunks the second stage reorders: the first stage's top_k
 # A question term found only in the heading counts three quarters (the text is about it), only in the document

@@ -19,15 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embeddings import Embedder
+from assistant.core.sentences import split_sentences
+from assistant.core.triage import is_injection
 from assistant.models import Chunk
-from assistant.triage import is_injection
+from assistant.search.embeddings import Embedder
 
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«(A-ZÆØÅ0-9§])|\n+")
-_ABBREVIATIONS = re.compile(
-    r"\b(nr|ca|bl\.a|f\.eks|jf|kr|mill|mrd|pkt|St\.meld|dvs|osv|mv|inkl|ekskl|e\.l|m\.m|o\.l|t\.o\.m)\.$"
-)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _TABLE_ROW = re.compile(r"^[^:\n]{1,60}: [^\n]+;[^\n]*$")  # "Header: value; Header: value"
 _TERMINAL = re.compile(r"[.!…»\")]$")
@@ -41,20 +37,6 @@ class Unit:
     text: str  # verbatim from the chunk's text
     position: int  # order within the chunk
     is_list: bool = False
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text, each a verbatim substring of it; abbreviations do not end a sentence."""
-    pieces: list[str] = []
-    for part in _SENTENCE_END.split(text):
-        part = part.strip()
-        if not part:
-            continue
-        if pieces and _ABBREVIATIONS.search(pieces[-1]) and (pieces[-1] + " " + part) in text:
-            pieces[-1] = pieces[-1] + " " + part
-        else:
-            pieces.append(part)
-    return [p.lstrip("-*•> ").strip() for p in pieces]
 
 
 def chunk_units(text: str) -> list[Unit]:

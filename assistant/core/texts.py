@@ -6,7 +6,7 @@ the language a reply around an answer should use (the core's own detection, so t
 match the answer). Slack, Teams, the SSE stream and the web widget (`widget_strings`, put into widget.js
 when it is served) all read from here; the staff app's words are the bokmål `STAFF_*` labels.
 
-Not here: the answer core's own texts (refusals and the English lead, in `assistant.triage`, owned by the
+Not here: the answer core's own texts (refusals and the English lead, in `assistant.core.triage`, owned by the
 core), and the HTTP API's error messages, which are for client developers and part of the English API
 contract. Pure data and lookups: no channel, database or answer logic.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from assistant.triage import detect_language
+from assistant.core.triage import detect_language
 
 Language = Literal["nb", "en"]
 LANGUAGES: tuple[Language, ...] = ("nb", "en")

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.embeddings import Embedder
-from assistant.lexical import tokenize
+from assistant.core.sentences import split_sentences
+from assistant.core.triage import detect_language, is_injection, without_instructions
+from assistant.core.units import Unit, UnitVectors, render
 from assistant.models import Chunk
-from assistant.triage import detect_language, is_injection, without_instructions
-from assistant.units import Unit, UnitVectors, render, split_sentences
+from assistant.search.embeddings import Embedder
+from assistant.search.lexical import tokenize
 
 SUPPORT = 0.5  # share of content stems: half the sentence's words in the source (the original rule, kept)
 LEAK_WORDS = 6

@@ -22,7 +22,7 @@ def alembic_config():
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "assistant:migrations")
+    config.set_main_option("script_location", "assistant.platform:migrations")
     return config
 
 

@@ -8,7 +8,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from assistant.lexical import tokenize
+from assistant.core.sentences import split_sentences
+from assistant.search.lexical import tokenize
 
 _EN = frozenset(
     [
@@ -229,8 +230,6 @@ def without_instructions(text: str, placeholder: str = "") -> str:
     Corpus chunks are quoted data: a sentence in a document that tells the assistant what to do is never
     shown to the chat model as text it might follow, never used as evidence and never counts as support.
     """
-    from assistant.units import split_sentences  # units imports this module
-
     if not is_injection(text):
         return text
     kept = [placeholder if is_injection(s) else s for s in split_sentences(text)]

@@ -1,6 +1,7 @@
 """The project's database layer (SQLAlchemy 2): conversations, messages, feedback, escalations and
 processed channel events. SQLite under data_dir by default, PostgreSQL when `DATABASE_URL` is set.
-The schema is owned by the Alembic migrations in `assistant/migrations` (`create_all` upgrades to head).
+The schema is owned by the Alembic migrations in `assistant/platform/migrations` (`create_all` upgrades to
+head).
 
 `messages` is the question log of every channel: time, channel, region, hashed user id, question, answer,
 citations, refused, confidence, latency, and the staff review status (open / answered / closed). For Teams
@@ -39,8 +40,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.errors import StoreError
-from assistant.files import file_identity
 from assistant.models import Answer, Conversation, Turn
+from assistant.platform.files import file_identity
 from assistant.regions import region_id
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class Database:
 
     def create_all(self) -> None:
         """Bring the schema up to date: Alembic upgrade to head (a new database is created from scratch)."""
-        from assistant.migrations import upgrade
+        from assistant.platform.migrations import upgrade
 
         try:
             upgrade(self.engine)

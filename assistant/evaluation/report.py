@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.errors import ConfigError
-from assistant.evaluation import GATES, Outcome, failed
+from assistant.evaluation.run import GATES, Outcome, failed
 
 RATE_METRICS = ["recall@5", "mrr", "accuracy", "refusal", "false_refusal", "citation_validity"]
 
@@ -107,7 +107,7 @@ def markdown(runs: list[Run], sources: list[str], images: dict[str, str]) -> str
         "",
         f"Generated {datetime.now():%Y-%m-%d %H:%M} from {', '.join(f'`{s}`' for s in sources)}; "
         f"configurations: {', '.join(f'`{n}`' for n in names)}.",
-        "Metrics as defined in `assistant/evaluation.py`.",
+        "Metrics as defined in `assistant/evaluation/run.py`.",
         "",
         "| metric | " + " | ".join(names) + " | gate |",
         "|---|" + "---|" * len(names) + "---|",

@@ -13,10 +13,10 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.config import Settings
-from assistant.embeddings import Embedder, QueryBatcher
-from assistant.lexical import Term
 from assistant.models import Chunk
-from assistant.store import Store
+from assistant.search.embeddings import Embedder, QueryBatcher
+from assistant.search.lexical import Term
+from assistant.search.store import Store
 
 CANDIDATES = 30
 OUTDATED_PENALTY = 0.6

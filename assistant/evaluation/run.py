@@ -23,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assistant.answer import Deps, answer
+from assistant.core.answer import Deps, answer
 from assistant.errors import InputError
 from assistant.models import Answer, Conversation, Turn
 

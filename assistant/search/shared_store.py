@@ -24,9 +24,9 @@ import uuid
 
 from assistant.config import Settings
 from assistant.errors import StoreError
-from assistant.lexical import LexicalIndex
 from assistant.models import Chunk
-from assistant.store import (
+from assistant.search.lexical import LexicalIndex
+from assistant.search.store import (
     KEEP_GENERATIONS,
     POINTER,
     DocumentEntry,

@@ -13,16 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant import extractive, grounding, llm
-from assistant.blocking import run_blocking
 from assistant.config import Settings
-from assistant.embeddings import get_embedder
-from assistant.errors import InputError, LLMError
-from assistant.lexical import Term
-from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
-from assistant.retrieval import Hit, Retriever
-from assistant.store import open_store
-from assistant.triage import (
+from assistant.core import extractive, grounding, llm
+from assistant.core.triage import (
     DATED_NOTE,
     ENGLISH_LEAD,
     INJECTION_REFUSAL,
@@ -35,7 +28,14 @@ from assistant.triage import (
     is_task_request,
     without_instructions,
 )
-from assistant.units import UnitVectors
+from assistant.core.units import UnitVectors
+from assistant.errors import InputError, LLMError
+from assistant.models import Answer, Chunk, Citation, Conversation, Retrieved
+from assistant.platform.blocking import run_blocking
+from assistant.search.embeddings import get_embedder
+from assistant.search.lexical import Term
+from assistant.search.retrieval import Hit, Retriever
+from assistant.search.stores import open_store
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `ChatModel.complete(messages)` returns the model's text. Real backends wrap a LangChain chat model
 (OpenAI-compatible server or Ollama), imported lazily so the default install needs neither. `fake`
-is a deterministic model shipped for tests and demos. Grounding checks live in `assistant.grounding`.
+is a deterministic model shipped for tests and demos. Grounding checks live in `assistant.core.grounding`.
 """
 
 from __future__ import annotations

@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(64, description="Chunks embedded per batch at ingest.")
 
     # Chunking
-    chunk_size: int = Field(900, description="Maximum characters per chunk (≈ 240 MiniLM tokens; see docs).")
+    chunk_size: int = Field(
+        900, description="Maximum characters per chunk (≈ 240 MiniLM tokens; see docs/performance.md)."
+    )
     chunk_overlap: int = Field(150, description="Characters shared by neighbouring chunks of one section.")
     max_document_bytes: int = Field(
         50_000_000, description="Largest file ingest reads; bigger files are skipped with an error."
@@ -163,6 +165,45 @@ class Settings(BaseSettings):
         "(set it in production).",
     )
     staff_session_hours: int = Field(12, description="How long a staff login lasts.")
+
+    # Staff sign-in with the organisation's account, OpenID Connect (issue 21; docs/staff-sign-in.md)
+    staff_oidc_issuer: str | None = Field(
+        None,
+        description="Issuer URL of the staff's OpenID provider, exactly as its discovery document gives it "
+        "(Entra ID: 'https://login.microsoftonline.com/<tenant id>/v2.0'; ID-porten: 'https://idporten.no'); "
+        "unset: no provider sign-in.",
+    )
+    staff_oidc_client_id: str | None = Field(None, description="Our client (application) id at the provider.")
+    staff_oidc_client_secret: str | None = Field(None, description="Our client secret at the provider.")
+    staff_oidc_scopes: list[str] = Field(
+        ["openid", "profile", "email"], description="Scopes asked for at sign-in ('openid' is required)."
+    )
+    staff_oidc_token_auth: Literal["client_secret_basic", "client_secret_post"] = Field(
+        "client_secret_basic", description="How the client secret is sent to the token endpoint."
+    )
+    staff_oidc_role_claims: list[str] = Field(
+        ["groups", "roles"],
+        description="ID-token claims whose values are looked up in staff_oidc_access (Entra ID: 'groups' or "
+        "'roles'; ID-porten, which has no groups: 'sub').",
+    )
+    staff_oidc_access: dict[str, str] = Field(
+        {},
+        description="Claim value → 'admin' or 'staff:<region id>'; someone whose values map to nothing gets "
+        "a no-access page.",
+    )
+    staff_oidc_label: str = Field(
+        "organisasjonskonto", description="The sign-in button's words: 'Logg inn med <label>'."
+    )
+    staff_local_login: bool = Field(
+        True,
+        description="Local users with passwords (small installations, break-glass admin); false switches the "
+        "password form and local sessions off.",
+    )
+    staff_public_url: str | None = Field(
+        None,
+        description="The app's public base URL (https://…) for the provider's redirect to "
+        "/staff/oidc/callback and back to /staff/signed-out; from the request when unset.",
+    )
     cluster_distance: float = Field(
         0.12,
         description="Cosine distance below which questions join one common-question cluster (model-specific: "

@@ -230,6 +230,37 @@ STAFF_ERRORS = {  # by error code; the staff app's forms and pages show these
     "missing_region": "En veileder må ha en region.",
     "username_taken": "Brukernavnet er tatt.",
 }
+STAFF_SIGN_IN = {  # signing in with the organisation's account (OpenID Connect) and signing out; by code
+    "refused_heading": "Innloggingen ble avvist",
+    "no_access_heading": "Ingen tilgang",
+    "several_regions_heading": "Ingen tilgang",
+    "signed_out": "Du er logget ut av veilederpanelet.",
+    "signing_out": "Du er logget ut av veilederpanelet. Nå logges du også ut hos innloggingstjenesten …",
+    "signing_out_continue": "Fortsett til utlogging hos innloggingstjenesten",
+    "sign_in_expired": "Innloggingen er utløpt, allerede brukt eller startet i en annen nettleser. "
+    "Start innloggingen på nytt.",
+    "provider_refused": "Innloggingstjenesten avbrøt innloggingen. Prøv igjen, eller kontakt administratoren "
+    "hvis det skjer igjen.",
+    "token_refused": "Innloggingstjenesten godtok ikke innloggingen. Start innloggingen på nytt.",
+    "token_rejected": "Innloggingen kunne ikke bekreftes: svaret fra innloggingstjenesten besto ikke "
+    "kontrollen. Prøv igjen, eller kontakt administratoren.",
+    "provider_unavailable": "Innloggingstjenesten svarer ikke akkurat nå. Prøv igjen om litt.",
+    "provider_misconfigured": "Innloggingstjenesten er satt opp feil hos oss. Kontakt administratoren.",
+    "no_access": "Du er logget inn hos innloggingstjenesten, men har ikke tilgang til veilederpanelet. "
+    "Be administratoren om tilgang, og oppgi identifikatoren nedenfor.",
+    "several_regions": "Du er med i grupper for flere regioner ({regions}). En veileder kan bare ha én "
+    "region; be administratoren rette gruppene.",
+    "local_disabled": "Innlogging med brukernavn og passord er slått av. Bruk innloggingstjenesten.",
+    "no_provider": "Innlogging med organisasjonskonto er ikke satt opp.",
+}
+STAFF_ACTIONS = {  # what the history of a question says each staff action was (assistant.staff.actions)
+    "answer_written": "skrev et verifisert svar",
+    "status_closed": "lukket spørsmålet",
+    "status_open": "åpnet spørsmålet igjen",
+    "status_answered": "merket spørsmålet som besvart",
+    "source_added": "la til en kilde",
+    "source_changed": "endret en kilde",
+}
 STAFF_HANDOFF = {  # what a regional staff channel in Slack gets when a buyer presses «Spør en veileder»
     "title": "Spørsmål til veileder",
     "from": "Fra",

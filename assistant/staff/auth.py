@@ -1,9 +1,11 @@
-"""Staff accounts and logins: bcrypt password hashes, server-side sessions, CSRF tokens, roles.
+"""Staff accounts and logins: local users with bcrypt password hashes, users of the OpenID provider
+(`assistant.staff.oidc` vouches for them), server-side sessions, CSRF tokens, roles.
 
 A login creates a random session token; the browser gets it in an HttpOnly, SameSite=Lax cookie (Secure on
-https) and the database keeps only its SHA-256, with the session's CSRF token and expiry. Every form
-carries the CSRF token and every POST is checked against it. Roles: `staff` sees its own region, `admin`
-sees all regions and manages users. No HTTP here beyond reading and setting the cookie.
+https) and the database keeps only its SHA-256, with the session's CSRF token and expiry (and for a provider
+user the ID token, to sign out at the provider too). Every form carries the CSRF token and every POST is
+checked against it. Roles: `staff` sees its own region, `admin` sees all regions and manages users. A provider
+user's role and region are those its claims mapped to at the last sign-in. No HTTP here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import bcrypt
 from sqlalchemy import delete, select
@@ -21,11 +24,16 @@ from sqlalchemy.exc import IntegrityError
 from assistant.errors import InputError
 from assistant.platform.db import Database
 from assistant.regions import region_id
+from assistant.staff.actions import Actor
 from assistant.staff.records import StaffSessionRow, StaffUserRow
+
+if TYPE_CHECKING:
+    from assistant.staff.oidc import Identity
 
 ROLES = ("staff", "admin")
 COOKIE = "staff_session"
 MIN_PASSWORD = 10
+PROVIDER_PREFIX = "oidc-"  # usernames of provider users (never a local username, so the two cannot collide)
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,22 @@ class StaffUser:
     username: str
     role: str
     region: str | None
+    name: str = ""  # what the staff pages call them: the provider's name, or the username
+    subject: str = ""  # the provider's subject, or `local:<username>`
+    issuer: str | None = None  # None for a local user
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_local(self) -> bool:
+        return self.issuer is None
+
+    @property
+    def actor(self) -> Actor:
+        """The user as the author of a staff action."""
+        return Actor(self.id, self.subject, self.name, self.issuer)
 
     def may_see(self, region: str | None) -> bool:
         """Admins see every region; staff only their own."""
@@ -48,6 +68,7 @@ class StaffUser:
 class Login:
     user: StaffUser
     csrf_token: str
+    id_token: str | None = None  # the provider's ID token of this sign-in (None for a local login)
 
 
 def _digest(token: str) -> str:
@@ -55,14 +76,27 @@ def _digest(token: str) -> str:
 
 
 def _user(row: StaffUserRow) -> StaffUser:
-    return StaffUser(row.id, row.username, row.role, row.region)
+    if row.issuer is None:
+        return StaffUser(row.id, row.username, row.role, row.region, row.username, f"local:{row.username}")
+    return StaffUser(
+        row.id,
+        row.username,
+        row.role,
+        row.region,
+        row.display_name or row.username,
+        row.subject or "",
+        row.issuer,
+    )
 
 
 def add_user(db: Database, username: str, password: str, *, role: str, region: str | None) -> StaffUser:
     """Create a staff account (or replace the password, role and region of an existing one)."""
     username = username.strip()
-    if not username or len(username) > 64:
-        raise InputError("The username must be 1–64 characters.", code="invalid_username")
+    if not username or len(username) > 64 or username.startswith(PROVIDER_PREFIX):
+        raise InputError(
+            f"The username must be 1–64 characters and not start with {PROVIDER_PREFIX}.",
+            code="invalid_username",
+        )
     if len(password) < MIN_PASSWORD:
         raise InputError(f"The password must be at least {MIN_PASSWORD} characters.", code="weak_password")
     if role not in ROLES:
@@ -76,6 +110,8 @@ def add_user(db: Database, username: str, password: str, *, role: str, region: s
             if row is None:
                 row = StaffUserRow(username=username)
                 s.add(row)
+            elif row.issuer is not None:
+                raise InputError("That username is taken.", code="username_taken")
             row.password_hash, row.role, row.region = hashed, role, region_id(region)
             s.flush()
             return _user(row)
@@ -89,12 +125,48 @@ def list_users(db: Database) -> list[StaffUser]:
 
 
 def log_in(db: Database, username: str, password: str, *, hours: int) -> tuple[str, Login] | None:
-    """(cookie token, login) for the right password, else None (same work either way)."""
+    """(cookie token, login) for a local user's right password, else None (same work either way)."""
     with db.session() as s:
         row = s.scalar(select(StaffUserRow).where(StaffUserRow.username == username.strip()))
+    if row is not None and row.password_hash is None:  # a provider user has no password here
+        row = None
     stored = row.password_hash.encode() if row else bcrypt.hashpw(b"-", bcrypt.gensalt())
     if not bcrypt.checkpw(password.encode(), stored) or row is None:
         return None
+    return _start_session(db, _user(row), hours=hours)
+
+
+def sign_in_provider_user(
+    db: Database, identity: Identity, *, id_token: str, hours: int
+) -> tuple[str, Login]:
+    """Create or update the provider's user (name, role and region as of this sign-in) and start a session."""
+    if identity.access is None:
+        raise ValueError("a provider user without access cannot sign in")
+    now = datetime.now(UTC)
+    mine = (StaffUserRow.issuer == identity.issuer) & (StaffUserRow.subject == identity.subject)
+    for attempt in range(2):  # two first sign-ins of one person at once: the second finds the first's row
+        try:
+            with db.session() as s, s.begin():
+                row = s.scalar(select(StaffUserRow).where(mine))
+                if row is None:
+                    key = hashlib.sha256(f"{identity.issuer}\n{identity.subject}".encode()).hexdigest()
+                    row = StaffUserRow(username=f"{PROVIDER_PREFIX}{key[:32]}", password_hash=None)
+                    row.issuer, row.subject = identity.issuer, identity.subject
+                    s.add(row)
+                row.display_name, row.last_sign_in = identity.name, now
+                row.role, row.region = identity.access.role, identity.access.region
+                s.flush()
+                user = _user(row)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+    return _start_session(db, user, hours=hours, id_token=id_token)
+
+
+def _start_session(
+    db: Database, user: StaffUser, *, hours: int, id_token: str | None = None
+) -> tuple[str, Login]:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with db.session() as s, s.begin():
@@ -102,16 +174,18 @@ def log_in(db: Database, username: str, password: str, *, hours: int) -> tuple[s
         s.add(
             StaffSessionRow(
                 token_hash=_digest(token),
-                user_id=row.id,
+                user_id=user.id,
                 csrf_token=csrf,
                 expires_at=now + timedelta(hours=hours),
+                id_token=id_token,
             )
         )
-    return token, Login(_user(row), csrf)
+    return token, Login(user, csrf, id_token)
 
 
-def current(db: Database, token: str | None) -> Login | None:
-    """The login behind a session cookie, if it exists and has not expired."""
+def current(db: Database, token: str | None, *, local: bool = True) -> Login | None:
+    """The login behind a session cookie, if it exists and has not expired (and, with `local` off, is not a
+    local user's)."""
     if not token:
         return None
     with db.session() as s:
@@ -124,7 +198,9 @@ def current(db: Database, token: str | None) -> Login | None:
         if expires < datetime.now(UTC):
             return None
         row = s.get(StaffUserRow, session.user_id)
-        return Login(_user(row), session.csrf_token) if row else None
+        if row is None or (not local and row.issuer is None):
+            return None
+        return Login(_user(row), session.csrf_token, session.id_token)
 
 
 def log_out(db: Database, token: str | None) -> None:

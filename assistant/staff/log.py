@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from assistant.platform.db import Database, EscalationRow, FeedbackRow, MessageRow
+from assistant.staff import actions
+from assistant.staff.actions import Actor
 
 STATUSES = ("open", "answered", "closed")
 
@@ -60,6 +62,7 @@ class LogEntry:
     ratings: list[str] = field(default_factory=list)
     escalations: list[EscalationRow] = field(default_factory=list)
     channel_reference: dict | None = None  # how to reach the asker (Teams); not exported
+    handled_by: str | None = None  # the name of the staff member who acted on it last
 
     @property
     def reasons(self) -> list[str]:
@@ -119,6 +122,7 @@ def entries(
                 ratings[fb.message_id].append(fb.rating)
             for esc in s.scalars(select(EscalationRow).where(EscalationRow.message_id.in_(part))):
                 escalations[esc.message_id].append(esc)
+    latest = actions.latest_by_message(db, ids)
     return [
         LogEntry(
             message_id=r.id,
@@ -137,18 +141,21 @@ def entries(
             ratings=ratings.get(r.id, []),
             escalations=escalations.get(r.id, []),
             channel_reference=r.channel_reference,
+            handled_by=latest[r.id].actor_name if r.id in latest else None,
         )
         for r in rows
     ]
 
 
-def set_status(db: Database, message_id: str, status: str) -> None:
+def set_status(db: Database, message_id: str, status: str, *, actor: Actor) -> None:
+    """Set a question's review status, recording who did it in the same transaction."""
     if status not in STATUSES:
         raise ValueError(status)
     with db.session() as s, s.begin():
         row = s.get(MessageRow, message_id)
         if row is not None:
             row.review_status = status
+            actions.add(s, actor, f"status_{status}", message_id=message_id)
             for esc in s.scalars(select(EscalationRow).where(EscalationRow.message_id == message_id)):
                 esc.status = status
 

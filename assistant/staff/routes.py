@@ -1,15 +1,15 @@
-"""The staff web app under `/staff`: login, overview, common questions, queue, answer form, log, exports
+"""The staff web app under `/staff`: overview, common questions, queue, answer form, log, exports
 and (for admins) users and regions. Server-rendered with Jinja2; no JavaScript is needed.
 
-Routes parse, check login / CSRF / region, call `assistant.staff.*` and render. `mount(app, settings)`
-adds the router and the login redirect to an app built by `create_app`.
+Routes parse, check login / CSRF / region, call `assistant.staff.*` and render; signing in and out is
+`assistant.staff.sign_in`. `mount(app, settings)` adds both routers and the login redirect to an app built by
+`create_app`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -22,7 +22,7 @@ from assistant.core.texts import STAFF_CHARTS, STAFF_ERRORS, STAFF_REASONS
 from assistant.errors import AssistantError
 from assistant.platform.blocking import run_blocking
 from assistant.regions import load_regions, region_id
-from assistant.staff import auth, charts, clusters, export, log, verified
+from assistant.staff import actions, auth, charts, clusters, export, log, sign_in, verified
 from assistant.staff.web import (
     Admin,
     LoggedIn,
@@ -42,70 +42,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/staff", include_in_schema=False)
-LOGIN_CSRF = "staff_login_csrf"
 CLUSTER_WINDOW_DAYS = 90
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
     app.state.regions = load_regions(settings.regions_file)
+    sign_in.mount(app, settings, app.state.regions)
     app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/staff/login?next={quote(str(exc))}", status_code=303)
-
-
-def _cookie_args(request: Request) -> dict:
-    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https", "path": "/staff"}
-
-
-# ---- login ---------------------------------------------------------------------------------------------
-
-
-@router.get("/login")
-async def login_form(request: Request, next: str = "/staff", error: str | None = None):
-    token = secrets.token_urlsafe(24)  # double-submit token: the form field must match the cookie
-    response = render(request, "staff/login.html", csrf=token, next=next, error=error)
-    response.set_cookie(LOGIN_CSRF, token, max_age=3600, **_cookie_args(request))
-    return response
-
-
-@router.post("/login")
-async def login(request: Request):
-    form = await request.form()
-    cookie, field = request.cookies.get(LOGIN_CSRF) or "", str(form.get("csrf") or "")
-    if not cookie or not secrets.compare_digest(cookie, field):
-        raise HTTPException(403, STAFF_ERRORS["login_expired"])
-    target = str(form.get("next") or "/staff")
-    target = target if target.startswith("/staff") and not target.startswith("//") else "/staff"
-    svc = services(request)
-    result = await run_blocking(
-        auth.log_in,
-        svc.db,
-        str(form.get("username") or ""),
-        str(form.get("password") or ""),
-        hours=svc.settings.staff_session_hours,
-    )
-    if result is None:
-        return render(
-            request, "staff/login.html", 401, csrf=cookie, next=target, error=STAFF_ERRORS["login_failed"]
-        )
-    token, _ = result
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        auth.COOKIE, token, max_age=svc.settings.staff_session_hours * 3600, **_cookie_args(request)
-    )
-    response.delete_cookie(LOGIN_CSRF, path="/staff")
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request, login: LoggedIn):
-    await form_with_csrf(request, login)
-    await run_blocking(auth.log_out, services(request).db, request.cookies.get(auth.COOKIE))
-    response = RedirectResponse("/staff/login", status_code=303)
-    response.delete_cookie(auth.COOKIE, path="/staff")
-    return response
 
 
 # ---- overview, log, clusters ---------------------------------------------------------------------------
@@ -196,7 +143,10 @@ async def _entry(request: Request, login, message_id: str) -> log.LogEntry:
 @router.get("/questions/{message_id}")
 async def question(request: Request, login: LoggedIn, message_id: str):
     entry = await _entry(request, login, message_id)
-    return render(request, "staff/question.html", entry=entry, message_ids=[entry.message_id])
+    history = await run_blocking(actions.for_message, services(request).db, message_id)
+    return render(
+        request, "staff/question.html", entry=entry, message_ids=[entry.message_id], history=history
+    )
 
 
 @router.post("/questions/{message_id}/status")
@@ -206,7 +156,7 @@ async def change_status(request: Request, login: LoggedIn, message_id: str):
     status = str(form.get("status") or "")
     if status not in log.STATUSES:
         raise HTTPException(422, STAFF_ERRORS["unknown_status"])
-    await run_blocking(log.set_status, services(request).db, message_id, status)
+    await run_blocking(log.set_status, services(request).db, message_id, status, actor=login.user.actor)
     return RedirectResponse("/staff/queue", status_code=303)
 
 
@@ -237,7 +187,7 @@ async def save_answer(request: Request, login: LoggedIn):
         answer=answer_text,
         links=links,
         region=region,
-        author=login.user.username,
+        author=login.user.actor,
         valid_to=valid_to,
         message_ids=message_ids,
     )

@@ -27,6 +27,8 @@ from assistant.config import Settings
 from assistant.errors import IngestError
 from assistant.platform.db import Database, EscalationRow, MessageRow
 from assistant.regions import Regions
+from assistant.staff import actions
+from assistant.staff.actions import Actor
 from assistant.staff.records import VerifiedAnswerRow
 
 if TYPE_CHECKING:
@@ -57,11 +59,12 @@ def save(
     answer: str,
     links: list[str],
     region: str,
-    author: str,
+    author: Actor,
     valid_to: date | None,
     message_ids: list[str],
 ) -> VerifiedAnswerRow:
-    """Store the answer and mark the questions it answers as answered (escalations too)."""
+    """Store the answer and mark the questions it answers as answered (escalations too), each with its
+    author in the staff actions."""
     with db.session() as s, s.begin():
         row = VerifiedAnswerRow(
             message_id=message_ids[0] if message_ids else None,
@@ -69,7 +72,8 @@ def save(
             answer=answer,
             links=links,
             region=region,
-            author=author,
+            author=author.name[:200],
+            author_subject=author.subject[:255],
             valid_to=valid_to,
         )
         s.add(row)
@@ -77,6 +81,9 @@ def save(
         for message in s.scalars(select(MessageRow).where(MessageRow.id.in_(message_ids))):
             message.review_status = "answered"
             message.verified_answer_id = row.id
+            actions.add(
+                s, author, "answer_written", message_id=message.id, target=f"verified_answer:{row.id}"
+            )
         for esc in s.scalars(select(EscalationRow).where(EscalationRow.message_id.in_(message_ids))):
             esc.status = "answered"
     return row

@@ -16,14 +16,27 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from assistant.core.texts import STAFF_ERRORS, STAFF_RATINGS, STAFF_REASONS, STAFF_ROLES, STAFF_STATUS
+from assistant.core.texts import (
+    STAFF_ACTIONS,
+    STAFF_ERRORS,
+    STAFF_RATINGS,
+    STAFF_REASONS,
+    STAFF_ROLES,
+    STAFF_STATUS,
+)
 from assistant.errors import AssistantError
 from assistant.platform.blocking import run_blocking
 from assistant.regions import region_id
 from assistant.staff import auth
 from assistant.staff.log import STATUSES, LogFilter
 
-WORDS = {"status": STAFF_STATUS, "reasons": STAFF_REASONS, "ratings": STAFF_RATINGS, "roles": STAFF_ROLES}
+WORDS = {
+    "status": STAFF_STATUS,
+    "reasons": STAFF_REASONS,
+    "ratings": STAFF_RATINGS,
+    "roles": STAFF_ROLES,
+    "actions": STAFF_ACTIONS,
+}
 
 
 @cache
@@ -40,7 +53,10 @@ def services(request: Request) -> Any:
 
 
 async def login_required(request: Request) -> auth.Login:
-    login = await run_blocking(auth.current, services(request).db, request.cookies.get(auth.COOKIE))
+    svc = services(request)
+    login = await run_blocking(
+        auth.current, svc.db, request.cookies.get(auth.COOKIE), local=svc.settings.staff_local_login
+    )
     if login is None:
         path = request.url.path
         if path.startswith(("/staff/api", "/staff/export")):

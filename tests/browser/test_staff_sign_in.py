@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from conftest import unavailable
 from oidc_provider import CLIENT_ID
 from staff_sign_in_support import LABEL, PEOPLE, allow_app, running_provider, with_provider
 from staff_support import UNANSWERED, staff_store
@@ -175,3 +176,26 @@ def test_key_rotation_mid_session(page, stack, browser):
         colleague.context.close()
     page.reload()
     assert "Kari Nordmann" in page.locator("header").text_content()
+
+
+def test_the_sign_in_pages_have_no_serious_axe_violations(stack, browser):
+    from test_accessibility import AXE, serious_violations
+
+    if not AXE.exists():
+        unavailable(f"{AXE} is missing: npm ci --prefix tests/browser")
+    axe = AXE.read_text(encoding="utf-8")
+    base, _ = stack
+    context = browser.new_context(bypass_csp=True)  # axe goes in as an inline script, which the CSP forbids
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    found = {}
+    sign_in_as(page, base, "per")
+    found["no access"] = serious_violations(page, axe)
+    page.goto(f"{base}/staff/login")
+    found["login with provider"] = serious_violations(page, axe)
+    sign_in_as(page, base, "kari")
+    page.get_by_role("button", name="Logg ut").click()
+    page.wait_for_url(f"{base}/staff/signed-out*")
+    found["signed out"] = serious_violations(page, axe)
+    context.close()
+    assert {name: v for name, v in found.items() if v} == {}

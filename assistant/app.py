@@ -5,6 +5,7 @@ the embedding model once; routes live in `assistant.channels`. Errors always lea
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -70,13 +71,27 @@ def document_question_limits(app: FastAPI, settings: Settings) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _start_refresher(app: FastAPI, settings: Settings, db: Database) -> asyncio.Task | None:
+    """Refresh due sources in the background (docs/sources.md); `refresh_check_seconds` 0 turns it off."""
+    if settings.refresh_check_seconds <= 0:
+        return None
+    from assistant.staff.sources import review_changes
+    from ingest.web.scheduler import Refresher
+
+    app.state.refresher = Refresher(settings, db, review_changes(db))
+    return asyncio.create_task(app.state.refresher.run_forever(), name="source-refresher")
+
+
 def create_app(settings: Settings, *, deps: Deps | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db = Database(settings.sqlalchemy_url, user_hash_key=settings.user_hash_key)
         db.create_all()
         app.state.services = Services(settings, deps or build_deps(settings), db)
+        refreshing = _start_refresher(app, settings, db)
         yield
+        if refreshing is not None:
+            refreshing.cancel()
         db.engine.dispose()
 
     app = FastAPI(

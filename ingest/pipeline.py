@@ -5,6 +5,11 @@ Order of work, chosen so readers never see a half-built index:
 2. publish a new generation (chunks, manifest, BM25) by an atomic pointer swap;
 3. delete vectors no published chunk uses any more.
 A crash before 2 leaves the old generation live; a crash after 2 leaves only unused vectors, removed next run.
+
+What is read comes from a scanner (`run`: folders and files; `ingest.web`: web sources), inside the lock.
+Before planning, the staff's document overrides in the database are applied to every document, fresh or
+kept: a `valid_to` set on «Kilder», and withheld documents (verified answers whose cited page changed),
+which leave the index. Chunk ids do not change with an override (the embedded text does not).
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import IngestError, StoreError
 from assistant.models import Chunk
 from assistant.search.embeddings import get_embedder
-from assistant.search.store import DocumentEntry, Store, embedding_text
+from assistant.search.source_state import Overrides, load_overrides
+from assistant.search.store import OWN_VALID_TO_UNKNOWN, DocumentEntry, Store, embedding_text
 from assistant.search.stores import open_store
 from ingest.chunking import chunk_document
 from ingest.loaders import Document, Limits, is_document, load
@@ -30,6 +37,7 @@ from ingest.loaders import Document, Limits, is_document, load
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+Scanner = Callable[[Store], "Scan"]  # reads the documents of a run; gets the store to see what is live
 
 
 @dataclass
@@ -76,7 +84,8 @@ def scope_label(path: Path) -> str:
 class Scan:
     scopes: dict[str, list[Document]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)
+    unreadable: set[str] = field(default_factory=set)  # their published version stays
+    not_modified: set[str] = field(default_factory=set)  # of those, the ones known to be unchanged (304)
 
 
 def scan(paths: list[Path], limits: Limits | None = None) -> Scan:
@@ -104,21 +113,24 @@ def scan(paths: list[Path], limits: Limits | None = None) -> Scan:
     return result
 
 
-def make_plan(store: Store, settings: Settings, paths: list[Path]) -> Plan:
-    scanned = scan(paths, Limits(settings.max_document_bytes, settings.max_unzipped_bytes))
+def make_plan(store: Store, settings: Settings, scanned: Scan, overrides: Overrides | None = None) -> Plan:
+    """What publishing this scan means: documents added, updated, removed, unchanged; chunks to embed."""
+    overrides = overrides or Overrides()
     scopes = scanned.scopes
     snapshot = store.snapshot()
-    plan = Plan(errors=scanned.errors)
+    plan = Plan(errors=list(scanned.errors))
     fresh: dict[str, tuple[DocumentEntry, list[Chunk]]] = {}
     for scope, docs in scopes.items():
         for doc in docs:
+            if overrides.is_withheld(doc.doc_id, doc.kind):
+                continue
             chunks = chunk_document(doc, size=settings.chunk_size, overlap=settings.chunk_overlap)
-            fresh[doc.doc_id] = (_entry(doc, scope, chunks), chunks)
+            fresh[doc.doc_id] = _overridden(_entry(doc, scope, chunks), chunks, overrides)
     for doc_id, (entry, _) in fresh.items():
         old = snapshot.documents.get(doc_id)
         if old is None:
             plan.added.append(doc_id)
-        elif old.fingerprint != entry.fingerprint:
+        elif old.fingerprint != entry.fingerprint or old.valid_to != entry.valid_to:
             plan.updated.append(doc_id)
         else:
             plan.unchanged.append(doc_id)
@@ -126,11 +138,15 @@ def make_plan(store: Store, settings: Settings, paths: list[Path]) -> Plan:
         in_scope = old.scope in scopes
         if doc_id in fresh:
             continue
-        if in_scope and doc_id not in scanned.unreadable:
+        if overrides.is_withheld(doc_id, old.kind) or (in_scope and doc_id not in scanned.unreadable):
             plan.removed.append(doc_id)
-        else:  # outside the folders ingested now, or unreadable this time: keep the old version
-            plan.documents.append(old)
-            plan.chunks.extend(c for cid in old.chunk_ids if (c := snapshot.get(cid)))
+        else:  # outside the folders ingested now, unreadable or not modified this time: keep the old version
+            if doc_id in scanned.not_modified:
+                plan.unchanged.append(doc_id)
+            chunks = [c for cid in old.chunk_ids if (c := snapshot.get(cid))]
+            entry, chunks = _overridden(old, chunks, overrides)
+            plan.documents.append(entry)
+            plan.chunks.extend(chunks)
     for entry, chunks in fresh.values():
         plan.documents.append(entry)
         plan.chunks.extend(chunks)
@@ -143,14 +159,47 @@ def make_plan(store: Store, settings: Settings, paths: list[Path]) -> Plan:
     return plan
 
 
+def _overridden(
+    entry: DocumentEntry, chunks: list[Chunk], overrides: Overrides
+) -> tuple[DocumentEntry, list[Chunk]]:
+    """The entry and chunks with the staff's `valid_to` for this document if there is one, else its own
+    (which a kept entry remembers in `own_valid_to` once it has been overridden)."""
+    own = entry.valid_to if entry.own_valid_to == OWN_VALID_TO_UNKNOWN else entry.own_valid_to
+    override = overrides.valid_to_of(entry.doc_id, entry.kind)
+    wanted = override.isoformat() if override else own
+    entry = replace(entry, own_valid_to=own)
+    if wanted == entry.valid_to:
+        return entry, chunks
+    valid_to = date.fromisoformat(wanted) if wanted else None
+    return replace(entry, valid_to=wanted), [c.model_copy(update={"valid_to": valid_to}) for c in chunks]
+
+
 def run(
     settings: Settings, paths: list[Path], *, dry_run: bool = False, progress: Progress | None = None
 ) -> Report:
     """Ingest the given folders/files into the store; returns what was done."""
+    limits = Limits(settings.max_document_bytes, settings.max_unzipped_bytes)
+    return run_scan(settings, lambda _store: scan(paths, limits), dry_run=dry_run, progress=progress)
+
+
+def run_scan(
+    settings: Settings,
+    scanner: Scanner,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    review: Callable[[Plan], bool] | None = None,
+    published: Callable[[Plan], None] | None = None,
+) -> Report:
+    """Scan, plan, embed and publish under the ingest lock. `review(plan)` runs before anything is embedded
+    (True: it changed the overrides, so the plan is made again); `published(plan)` after publishing."""
     started = time.perf_counter()
     with _lock(settings.data_dir):
         store = open_store(settings)
-        plan = make_plan(store, settings, paths)
+        scanned = scanner(store)
+        plan = make_plan(store, settings, scanned, load_overrides(settings.sqlalchemy_url))
+        if review is not None and not dry_run and review(plan):
+            plan = make_plan(store, settings, scanned, load_overrides(settings.sqlalchemy_url))
         report = Report(plan, dry_run=dry_run)
         if not dry_run:
             report.embedded = _embed(store, settings, plan.to_embed, progress)
@@ -159,6 +208,8 @@ def run(
             stale = sorted(store.stored_ids() - live)
             store.delete_vectors(stale)
             report.deleted = len(stale)
+            if published is not None:
+                published(plan)
     report.seconds = time.perf_counter() - started
     log.info("ingest finished: %s", report.summary())
     return report

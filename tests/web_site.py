@@ -131,6 +131,7 @@ class Site:
     listed: list[str] = field(default_factory=list)  # paths in sitemap-pages.xml
     redirects: dict[str, str] = field(default_factory=dict)
     robots: str | None = "User-agent: *\nDisallow: /intern/\n"  # None: 503, "": 404
+    broken_sitemap: bool = False  # sitemap-pages.xml is not XML
     modified: dict[str, float] = field(default_factory=dict)  # path → Last-Modified time
     requests: list[Request] = field(default_factory=list)
     base: str = ""
@@ -206,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/sitemap.xml":
             index = f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{site.base}/sitemap-pages.xml</loc></sitemap></sitemapindex>'
             return self._send(200, "application/xml", index.encode())
+        if path == "/sitemap-pages.xml" and site.broken_sitemap:
+            return self._send(200, "application/xml", b"<urlset><url><loc>")
         if path == "/sitemap-pages.xml":
             urls = "".join(f"<url><loc>{site.base}{p}</loc></url>" for p in site.listed)
             body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
@@ -242,8 +245,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the fetcher gave up (the slow page's timeout)
+            self.close_connection = True
         return status
 
     def _huge(self) -> int:

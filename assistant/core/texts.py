@@ -208,7 +208,12 @@ WIDGET_EXAMPLES: dict[Language, list[str]] = {
 
 # ---- the staff app (advisers work in bokmål) --------------------------------------------------------
 STAFF_STATUS = {"open": "åpen", "answered": "besvart", "closed": "lukket"}
-STAFF_REASONS = {"refused": "Avvist", "down": "Ikke nyttig", "escalated": "Til veileder"}
+STAFF_REASONS = {
+    "refused": "Avvist",
+    "down": "Ikke nyttig",
+    "escalated": "Til veileder",
+    "source_changed": "Kilde endret",
+}
 STAFF_RATINGS = {"up": "nyttig", "down": "ikke nyttig"}
 STAFF_ROLES = {"staff": "veileder", "admin": "administrator"}
 STAFF_CHARTS = {"questions": "Spørsmål per dag", "rates": "Andel avvist og «ikke nyttig» per dag"}
@@ -224,6 +229,11 @@ STAFF_ERRORS = {  # by error code; the staff app's forms and pages show these
     "answer_incomplete": "Både spørsmålet og svaret må fylles ut.",
     "bad_link": "Lenker må begynne med https:// eller http://.",
     "bad_date": "Datoer skrives ÅÅÅÅ-MM-DD.",
+    "bad_source_url": "Adressen må være en hel nettadresse som begynner med https:// eller http://.",
+    "bad_refresh": "Skriv hvor ofte kilden skal oppdateres som 30m, 12h, 1d eller 1w (minst 5 minutter).",
+    "bad_language": "Ukjent språk.",
+    "unknown_source": "Fant ikke kilden (bare kilder lagt til her eller fra kommandolinjen kan tas ut).",
+    "unknown_document": "Fant ikke dokumentet.",
     "invalid_username": "Brukernavnet må ha 1–64 tegn.",
     "weak_password": "Passordet må ha minst {min} tegn.",
     "invalid_role": "Ukjent rolle.",

@@ -42,6 +42,7 @@ POINTER = "CURRENT"
 NEAREST_CACHE = 1024  # query vectors whose nearest chunks are kept, as many as the query-embedding cache
 KEEP_GENERATIONS = 2
 CHROMA_FILE = "chroma.sqlite3"
+OWN_VALID_TO_UNKNOWN = "?"  # DocumentEntry.own_valid_to of entries written before staff overrides existed
 
 
 @dataclass
@@ -59,6 +60,9 @@ class DocumentEntry:
     valid_to: str | None
     chunk_ids: list[str] = field(default_factory=list)
     published: str | None = None  # the document's own date; absent in manifests written before it existed
+    # The document's own valid_to when staff overrode `valid_to` ("Kilder"), so clearing the override restores
+    # it; OWN_VALID_TO_UNKNOWN (manifests written before overrides existed): `valid_to` is its own.
+    own_valid_to: str | None = OWN_VALID_TO_UNKNOWN
 
 
 @dataclass

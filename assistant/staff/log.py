@@ -2,7 +2,8 @@
 daily figures for the overview.
 
 Queue rule (`queue_reasons`): a question needs staff when the assistant refused it, a buyer rated the
-answer 👎, or a buyer asked for an adviser. Its status is the message's `review_status`: `open` until a
+answer 👎, a buyer asked for an adviser, or a page its verified answer cites changed or went («kilde endret»,
+`assistant.staff.sources`). Its status is the message's `review_status`: `open` until a
 verified answer is written (`answered`) or staff close it (`closed`). The queue lists oldest first.
 Region scoping (a staff user sees only their region) is applied by the caller through `LogFilter.region`.
 """
@@ -16,13 +17,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from assistant.platform.db import Database, EscalationRow, FeedbackRow, MessageRow
+from assistant.search.source_state import SourceChangeRow
 from assistant.staff import actions
 from assistant.staff.actions import Actor
 
 STATUSES = ("open", "answered", "closed")
 
 
-def queue_reasons(*, refused: bool, ratings: list[str], escalated: bool) -> list[str]:
+def queue_reasons(
+    *, refused: bool, ratings: list[str], escalated: bool, source_changed: bool = False
+) -> list[str]:
     """Why a logged question needs staff (empty: it does not)."""
     reasons = []
     if refused:
@@ -31,6 +35,8 @@ def queue_reasons(*, refused: bool, ratings: list[str], escalated: bool) -> list
         reasons.append("down")
     if escalated:
         reasons.append("escalated")
+    if source_changed:
+        reasons.append("source_changed")
     return reasons
 
 
@@ -63,10 +69,16 @@ class LogEntry:
     escalations: list[EscalationRow] = field(default_factory=list)
     channel_reference: dict | None = None  # how to reach the asker (Teams); not exported
     handled_by: str | None = None  # the name of the staff member who acted on it last
+    source_changes: list[SourceChangeRow] = field(default_factory=list)  # open «kilde endret», with diffs
 
     @property
     def reasons(self) -> list[str]:
-        return queue_reasons(refused=self.refused, ratings=self.ratings, escalated=bool(self.escalations))
+        return queue_reasons(
+            refused=self.refused,
+            ratings=self.ratings,
+            escalated=bool(self.escalations),
+            source_changed=bool(self.source_changes),
+        )
 
     @property
     def feedback(self) -> str:
@@ -106,8 +118,14 @@ def entries(
     if queue:
         down = select(FeedbackRow.message_id).where(FeedbackRow.rating == "down")
         escalated = select(EscalationRow.message_id)
+        changed = select(SourceChangeRow.message_id).where(SourceChangeRow.resolved_at.is_(None))
         statement = statement.where(
-            or_(MessageRow.refused.is_(True), MessageRow.id.in_(down), MessageRow.id.in_(escalated))
+            or_(
+                MessageRow.refused.is_(True),
+                MessageRow.id.in_(down),
+                MessageRow.id.in_(escalated),
+                MessageRow.id.in_(changed),
+            )
         ).order_by(MessageRow.created_at.asc())
     else:
         statement = statement.order_by(MessageRow.created_at.desc())
@@ -116,12 +134,16 @@ def entries(
         ids = [r.id for r in rows]
         ratings: dict[str, list[str]] = defaultdict(list)
         escalations: dict[str, list[EscalationRow]] = defaultdict(list)
+        changes: dict[str, list[SourceChangeRow]] = defaultdict(list)
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             for fb in s.scalars(select(FeedbackRow).where(FeedbackRow.message_id.in_(part))):
                 ratings[fb.message_id].append(fb.rating)
             for esc in s.scalars(select(EscalationRow).where(EscalationRow.message_id.in_(part))):
                 escalations[esc.message_id].append(esc)
+            open_changes = (SourceChangeRow.message_id.in_(part)) & SourceChangeRow.resolved_at.is_(None)
+            for change in s.scalars(select(SourceChangeRow).where(open_changes)):
+                changes[change.message_id or ""].append(change)
     latest = actions.latest_by_message(db, ids)
     return [
         LogEntry(
@@ -142,6 +164,7 @@ def entries(
             escalations=escalations.get(r.id, []),
             channel_reference=r.channel_reference,
             handled_by=latest[r.id].actor_name if r.id in latest else None,
+            source_changes=changes.get(r.id, []),
         )
         for r in rows
     ]

@@ -22,7 +22,18 @@ from assistant.core.texts import STAFF_CHARTS, STAFF_ERRORS, STAFF_REASONS
 from assistant.errors import AssistantError
 from assistant.platform.blocking import run_blocking
 from assistant.regions import load_regions, region_id
-from assistant.staff import actions, auth, charts, clusters, export, log, sign_in, verified
+from assistant.staff import (
+    actions,
+    auth,
+    charts,
+    clusters,
+    export,
+    log,
+    sign_in,
+    source_routes,
+    sources,
+    verified,
+)
 from assistant.staff.web import (
     Admin,
     LoggedIn,
@@ -49,6 +60,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.state.regions = load_regions(settings.regions_file)
     sign_in.mount(app, settings, app.state.regions)
     app.include_router(router)
+    app.include_router(source_routes.router)  # «Kilder» and the «kilde endret» review
 
     @app.exception_handler(LoginRequired)
     async def to_login(_: Request, exc: LoginRequired) -> RedirectResponse:
@@ -191,6 +203,7 @@ async def save_answer(request: Request, login: LoggedIn):
         valid_to=valid_to,
         message_ids=message_ids,
     )
+    await run_blocking(sources.resolve, svc.db, message_ids, "answered")  # a «kilde endret» is answered
     regions = request.app.state.regions
     try:
         await run_blocking(verified.write_and_ingest, svc.settings, row, regions.name(region))

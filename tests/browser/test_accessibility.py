@@ -109,6 +109,7 @@ def test_staff_pages_have_no_serious_axe_violations(browser, axe_source, tmp_pat
             "/staff/log",
             "/staff/users",
             "/staff/regions",
+            "/staff/sources",
         ):
             page.goto(base + path)
             found[path] = serious_violations(page, axe_source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import assistant.search.source_state  # registers the sources tables on the metadata
 import assistant.staff.records  # noqa: F401  (registers the staff tables on the metadata)
 from assistant.platform.db import Base
 

@@ -28,12 +28,12 @@ from ingest.pipeline import run  # noqa: E402
 TUNING = ["heldout.jsonl", "followups.jsonl", "near_domain.jsonl"]
 
 
-def features(model: str) -> tuple[list[tuple[float, float]], list[bool]]:
+def features(model: str, corpus: Path) -> tuple[list[tuple[float, float]], list[bool]]:
     rows: list[tuple[float, float]] = []
     labels: list[bool] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), embedding_model=model, refusal_threshold=0.0)
-        run(settings, [ROOT / "corpus"])
+        run(settings, [corpus])
         deps = core.build_deps(settings)
         seen: list[tuple[float, float]] = []
         original = core.estimate_confidence
@@ -58,10 +58,11 @@ def features(model: str) -> tuple[list[tuple[float, float]], list[bool]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=Settings(_env_file=None).embedding_model)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="the corpus the sets are about")
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    rows, labels = features(args.model)
+    rows, labels = features(args.model, args.corpus)
     fit = LogisticRegression(C=10.0).fit(rows, labels)  # C: light regularisation, ~100 points
     (coverage, similarity), intercept = fit.coef_[0], fit.intercept_[0]
     print(

@@ -3,11 +3,16 @@
 Every setting has an environment variable: `ASSISTANT_<NAME>` unless a well-known name is given
 (`CHROMA_URL`, `DATABASE_URL`, `SLACK_*`, `MICROSOFT_APP_*`).
 Nothing here reads the environment at import time.
+
+The settings table in docs/configuration.md is generated from `Settings` (`settings_table`):
+`python -m assistant.config --markdown docs/configuration.md` rewrites it, `--markdown` alone prints it.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -257,3 +262,73 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+
+# The generated table sits between these two lines of docs/configuration.md (HTML comments: not rendered).
+TABLE_BEGIN = (
+    "<!-- settings table: generated from Settings by `python -m assistant.config --markdown FILE` -->"
+)
+TABLE_END = "<!-- end of the generated settings table -->"
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting: its well-known name, else `ASSISTANT_<NAME>`."""
+    alias = Settings.model_fields[name].validation_alias
+    return alias.choices[0] if isinstance(alias, AliasChoices) else f"ASSISTANT_{name.upper()}"
+
+
+def shown_default(value: object) -> str:
+    """A default as the table shows it: `—` for none, paths as written, lists and mappings as JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list) and value and all(isinstance(v, Path) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(value) if value == "" else str(value)
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table, one row per setting in the order `Settings` declares them."""
+    rows = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        meaning = (field.description or "").replace("|", "\\|")  # a bar would end the cell
+        rows.append(f"| `{name}` | `{env_name(name)}` | `{shown_default(field.default)}` | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_settings_table(text: str) -> str:
+    """`text` (a Markdown document) with the part between TABLE_BEGIN and TABLE_END replaced by the table."""
+    if text.count(TABLE_BEGIN) != 1 or text.count(TABLE_END) != 1:
+        raise ValueError(f"the document needs one line {TABLE_BEGIN!r} and one line {TABLE_END!r}")
+    head, rest = text.split(TABLE_BEGIN + "\n", 1)
+    _, tail = rest.split(TABLE_END, 1)
+    return head + TABLE_BEGIN + "\n" + settings_table() + TABLE_END + tail
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m assistant.config", description="Document the settings.")
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const="-",
+        required=True,
+        metavar="FILE",
+        help="print the settings table, or rewrite it between the markers in FILE",
+    )
+    target = parser.parse_args(argv).markdown
+    if target == "-":
+        print(settings_table(), end="")
+        return
+    path = Path(target)
+    try:
+        path.write_text(with_settings_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        parser.exit(2, f"{path}: {exc}\n")
+    print(f"{path}: settings table written ({len(Settings.model_fields)} settings)")
+
+
+if __name__ == "__main__":
+    main()

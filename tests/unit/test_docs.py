@@ -27,6 +27,11 @@ def test_readme_starts_with_the_two_commands():
     assert 'pip install -e ".[test]" && pytest' in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_readme_stays_short():
+    # A newcomer reads it in five minutes; reference material belongs in docs/, one topic a file.
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 200
+
+
 def test_the_configuration_table_is_generated_from_settings():
     text = CONFIG_DOC.read_text(encoding="utf-8")
     assert text.count(TABLE_BEGIN) == 1 and text.count(TABLE_END) == 1, "the table's markers are missing"
@@ -74,11 +79,12 @@ def prose(text: str) -> str:
 
 
 def heading_anchors(document: Path) -> set[str]:
-    """The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces to hyphens."""
+    """The anchors GitHub gives a document's headings: lower case, punctuation but `-` and `_` dropped, spaces to
+    hyphens, `-1`, `-2` … after a repeated heading."""
     anchors: set[str] = set()
     for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*$", prose(document.read_text(encoding="utf-8")), re.M):
-        plain = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip().lower()
-        slug = "".join(c for c in plain if c in " -" or unicodedata.category(c)[0] in "LN")
+        plain = re.sub(r"[`*]|\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip().lower()
+        slug = "".join(c for c in plain if c in " -_" or unicodedata.category(c)[0] in "LN")
         slug = slug.replace(" ", "-")
         anchor, n = slug, 1
         while anchor in anchors:

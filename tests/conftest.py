@@ -108,3 +108,23 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+# The container smoke test's timings (tests/deploy), printed in pytest's closing summary so CI's log shows them.
+# They live here, not in a tests/deploy/conftest.py: a second module named `conftest` shadows this one for the
+# tests that `from conftest import …`.
+STACK_TIMINGS = pytest.StashKey[dict[str, float]]()
+
+
+@pytest.fixture(scope="session")
+def stack_timings(pytestconfig) -> dict[str, float]:
+    """step → seconds; tests/deploy/test_container_stack.py fills it."""
+    return pytestconfig.stash.setdefault(STACK_TIMINGS, {})
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    timings = config.stash.get(STACK_TIMINGS, {})
+    if timings:
+        terminalreporter.section("container stack timings")
+        for step, seconds in timings.items():
+            terminalreporter.write_line(f"{step}: {seconds:.0f} s")

@@ -3,7 +3,7 @@
 `assistant eval FILE --compare dense --compare hybrid` or `--compare dense_weight=0,rrf_k=60`.
 Retrieval settings only need new deps over the same store; settings that change what is stored
 (chunking, embedding model) re-ingest the corpus into a temporary store that lives as long as the comparison.
-Owns configuration handling only; scoring is `evaluation`, plots are `eval_report`.
+Owns configuration handling only; scoring is `evaluation.run`, plots are `evaluation.report`.
 """
 
 from __future__ import annotations

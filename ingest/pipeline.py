@@ -27,6 +27,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import IngestError, StoreError
 from assistant.models import Chunk
+from assistant.platform.files import make_data_dir
 from assistant.search.embeddings import get_embedder
 from assistant.search.source_state import Overrides, load_overrides
 from assistant.search.store import OWN_VALID_TO_UNKNOWN, DocumentEntry, Store, embedding_text
@@ -247,10 +248,10 @@ def _entry(doc: Document, scope: str, chunks: list[Chunk]) -> DocumentEntry:
 
 @contextmanager
 def _lock(data_dir: Path) -> Iterator[None]:
+    make_data_dir(data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         fh = open(data_dir / "ingest.lock", "w")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:  # missing parent, a file in the way, read-only disk, no permission
+    except OSError as exc:  # read-only disk, no permission
         raise StoreError(f"cannot write to the data directory {data_dir}: {exc.strerror or exc}") from exc
     with fh:
         try:

@@ -271,7 +271,7 @@ STAFF_ACTIONS = {  # what the history of a question says each staff action was (
     "source_added": "la til en kilde",
     "source_changed": "endret en kilde",
 }
-STAFF_OVERRIDE_NOTES = {  # the note a staff override of a document's metadata is saved with (assistant.staff.sources)
+STAFF_OVERRIDE_NOTES = {  # notes saved with a staff override of a document (assistant.staff.sources)
     "marked_outdated": "merket utdatert på «Kilder»",
 }
 STAFF_HANDOFF = {  # what a regional staff channel in Slack gets when a buyer presses «Spør en veileder»

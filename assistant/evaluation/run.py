@@ -12,7 +12,8 @@ follow-up accuracy: accuracy over the answerable questions asked as the last tur
 follow-up whose answer repeats the previous turn's answer is never correct.
 p50/p95: latency per question (all turns of a conversation), in seconds.
 
-Owns scoring only; the report (plots) lives in `evaluation.report`, configuration comparison in `evaluation.compare`.
+Owns scoring only; the report (plots) lives in `evaluation.report`, configuration comparison in
+`evaluation.compare`.
 """
 
 from __future__ import annotations

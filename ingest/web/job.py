@@ -23,6 +23,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import IngestError
 from assistant.platform.db import Database, _now
+from assistant.platform.files import make_data_dir
 from assistant.search.source_state import SourceRow, acquire, lease_holder, release
 from ingest.loaders import Limits
 from ingest.pipeline import Plan, Progress, Report, Scan, run, run_scan, scan
@@ -159,7 +160,7 @@ def _mark_folders(db: Database, folders: list[Source], plan: Plan, live: Counter
 def open_database(settings: Settings) -> Database:
     """The database of these settings, migrated (its SQLite file's folder made first)."""
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_data_dir(settings.data_dir)
     db = Database(settings.sqlalchemy_url, user_hash_key=settings.user_hash_key)
     db.create_all()
     return db

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from assistant.search.source_state import SourceRow
 from sqlalchemy import select
 
 from assistant.config import Settings
 from assistant.platform.db import Database, _now
+from assistant.search.source_state import SourceRow
 from ingest.web.sources import Source, folder_source, load_sources
 
 ORIGINS_KEPT = ("staff", "cli")  # sources registered in the database rather than listed in the file

@@ -65,3 +65,17 @@ def test_the_eval_sets_cover_every_document():
     covered = {item["doc"] for _, item in tagged_questions()}
     uncovered = sorted(set(corpus_documents()) - covered)
     assert not uncovered, f"no eval question expects these documents as its source: {uncovered}"
+
+
+def test_every_corpus_document_cites_a_specific_page():
+    """A citation must take the buyer to the page the fact is on: a web address with a path, not a bare domain."""
+    from urllib.parse import urlsplit
+
+    from ingest.loaders import is_document, load
+
+    for path in sorted(CORPUS.iterdir()):
+        if not is_document(path):
+            continue
+        source = urlsplit(load(path, path.name).source)
+        assert source.scheme in ("https", "http") and source.netloc, f"{path.name}: source {source.geturl()!r}"
+        assert source.path.strip("/"), f"{path.name}: {source.geturl()!r} is a bare domain"

@@ -374,9 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare",
         action="append",
         metavar="CONFIG",
-        help="evaluate this configuration too, side by side: a preset (hybrid, dense, bm25) or "
-        "setting=value,… (chunk_size/chunk_overlap/embedding_model re-ingest into a temporary store); "
-        "give it twice to compare two configurations",
+        help="evaluate this configuration too, side by side: a preset (hybrid, dense, bm25, semantic-answer, "
+        "lexical-answer) or setting=value,… (chunk_size/chunk_overlap/embedding_model re-ingest into a "
+        "temporary store); give it twice to compare two configurations",
     )
     ev.add_argument(
         "--report",

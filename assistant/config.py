@@ -110,6 +110,13 @@ class Settings(BaseSettings):
         "the assistant refuses.",
     )
     max_question_chars: int = Field(2000, description="Longest accepted question.")
+    answer_choice: Literal["semantic", "lexical"] = Field(
+        "semantic",
+        description="How an extractive answer's units are chosen: 'semantic' by term coverage and closeness "
+        "in meaning (the units of the top chunks are embedded on first use); 'lexical' by term coverage "
+        "alone, as the first core did (no unit is embedded; the refusal confidence is then coverage alone) — "
+        "for comparison (`assistant eval --compare lexical-answer`, docs/performance.md).",
+    )
     answer_sentences: int = Field(
         5,
         description="Most units (sentences, a lead-in with its list, table rows) in one extractive answer.",

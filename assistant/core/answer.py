@@ -136,7 +136,8 @@ class Found:
     hits: list[Hit]
     terms: list[Term]
     candidates: list[extractive.Candidate]
-    model: str  # the embedding model that scored the units (the calibration is per model)
+    model: str | None  # the embedding model that scored the units (the calibration is per model; None: no
+    # model did, the units were chosen by coverage alone, and so is the confidence)
     new_terms: frozenset[int] | None  # in a follow-up: the indexes of the terms the follow-up brings
 
 
@@ -148,8 +149,9 @@ def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> Fo
     terms = own + (lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else [])
     hits = deps.retriever.search(query, today=deps.today(), terms=terms)
     vector = deps.retriever.query_vector(query)
-    found = extractive.candidates(terms, hits, vector, deps.unit_vectors)
-    model = deps.settings.embedding_model
+    semantic = deps.settings.answer_choice == "semantic"
+    found = extractive.candidates(terms, hits, vector, deps.unit_vectors if semantic else None)
+    model = deps.settings.embedding_model if semantic else None
     return Found(hits, terms, found, model, frozenset(range(len(own))) if previous else None)
 
 

@@ -5,7 +5,8 @@ chunk covers (idf-weighted stems, its heading counting for the text below it) an
 score (meaning and words over the whole chunk, relative to the best). Within a chunk every unit
 (sentence, lead-in with its list, table row; see `assistant.core.units`) is scored by its own coverage and its
 closeness in meaning to the question (cosine of the configured model, rescaled over the chunk's units, so no
-model-specific scale is assumed). Then the answer is composed:
+model-specific scale is assumed); with `answer_choice = "lexical"` no unit is embedded and a unit scores by
+its coverage alone, as the first core chose sentences. Then the answer is composed:
 - the best chunk anchors it, unless a near tie does better on what the question asks: the follow-up's new
   part, the kind of fact (a list; a number, a date or an amount of money, without which nothing answers),
   and for a question about now the newest dated source (the answer then says from when);
@@ -22,7 +23,7 @@ from datetime import date
 
 import numpy as np
 
-from assistant.core.units import Unit, UnitVectors, render
+from assistant.core.units import Unit, UnitVectors, chunk_units, render
 from assistant.search.lexical import Term, tokenize
 from assistant.search.retrieval import Hit, asks_about_the_past
 
@@ -102,7 +103,7 @@ class Candidate:
     rank: int
     units: list[Evidence]  # in document order
     coverage: float  # share of the question's terms (idf-weighted) the chunk covers, headings included
-    similarity: float  # the best unit's cosine to the question
+    similarity: float  # the best unit's cosine to the question (0.0 when units are chosen by coverage alone)
     score: float = 0.0
 
     @property
@@ -149,27 +150,36 @@ def _rescaled(values: list[float]) -> list[float]:
 
 
 def candidates(
-    terms: list[Term], hits: list[Hit], query_vector: np.ndarray, unit_vectors: UnitVectors
+    terms: list[Term], hits: list[Hit], query_vector: np.ndarray, unit_vectors: UnitVectors | None
 ) -> list[Candidate]:
-    """The top chunks, reordered by how well each answers (coverage and meaning, equal weight), best first."""
+    """The top chunks, reordered by how well each answers (coverage and the first stage's score), best first.
+
+    A unit scores by its coverage and its meaning (equal weight); without `unit_vectors` by coverage alone."""
     top = hits[:EVIDENCE_CHUNKS]
-    found = unit_vectors.get([h.chunk for h in top])
+    found = unit_vectors.get([h.chunk for h in top]) if unit_vectors is not None else None
     result: list[Candidate] = []
     for rank, hit in enumerate(top):
-        units, vectors = found[hit.chunk.chunk_id]
+        if found is None:
+            units, vectors = chunk_units(hit.chunk.text), None
+        else:
+            units, vectors = found[hit.chunk.chunk_id]
         section, title = set(tokenize(hit.chunk.section)), set(tokenize(hit.chunk.title))
         when = source_date(hit)
         if when:  # a document dated 2017 is about 2017, whether or not its text repeats the year
             title.add(str(when.year))
-        similarities = [float(v) for v in vectors @ query_vector] if units else []
+        if vectors is None:
+            similarities = [0.0] * len(units)
+        else:
+            similarities = [float(v) for v in vectors @ query_vector] if units else []
         evidence = []
         for unit, similarity in zip(units, similarities, strict=True):
             value, covered = _coverage(terms, set(tokenize(unit.text)), section, title)
             evidence.append(Evidence(unit, hit, value, frozenset(covered), similarity))
         if not evidence:
             continue
-        for e, meaning in zip(evidence, _rescaled(similarities), strict=True):
-            e.score = (e.score + meaning) / 2
+        if vectors is not None:
+            for e, meaning in zip(evidence, _rescaled(similarities), strict=True):
+                e.score = (e.score + meaning) / 2
         coverage, _ = _coverage(terms, set(tokenize(hit.chunk.text)), section, title)
         result.append(Candidate(hit, rank, evidence, coverage, max(similarities)))
     if not result:

@@ -23,6 +23,8 @@ PRESETS: dict[str, dict[str, str]] = {
     "hybrid": {},
     "dense": {"lexical_weight": "0", "dense_weight": "1"},
     "bm25": {"dense_weight": "0", "lexical_weight": "1"},
+    "semantic-answer": {"answer_choice": "semantic"},
+    "lexical-answer": {"answer_choice": "lexical"},
 }
 # Settings that change the stored chunks or vectors: comparing them needs a fresh ingest.
 REINGEST = frozenset({"chunk_size", "chunk_overlap", "embedding_model", "embedding_batch_size"})
@@ -43,7 +45,8 @@ class Config:
 
 
 def parse(spec: str) -> Config:
-    """A preset name (`hybrid`, `dense`, `bm25`) or comma-separated `setting=value` pairs."""
+    """A preset name (`hybrid`, `dense`, `bm25`, `semantic-answer`, `lexical-answer`) or comma-separated
+    `setting=value` pairs."""
     spec = spec.strip()
     if spec in PRESETS:
         raw = PRESETS[spec]

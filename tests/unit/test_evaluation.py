@@ -92,6 +92,7 @@ def test_gates_fail_when_a_metric_misses():
 
 def test_configurations_parse_presets_and_overrides():
     assert parse("dense").overrides == {"lexical_weight": 0.0, "dense_weight": 1.0}
+    assert parse("lexical-answer").overrides == {"answer_choice": "lexical"}
     custom = parse("dense_weight=0.3,rrf_k=60")
     assert custom.overrides == {"dense_weight": 0.3, "rrf_k": 60} and not custom.needs_ingest
     assert parse("chunk_size=400").needs_ingest

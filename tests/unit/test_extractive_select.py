@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from assistant.core.extractive import answers_the_kind, candidates, is_multi_part, select
-from assistant.core.units import UnitVectors, chunk_units, render
+from assistant.core.units import UnitVectors, chunk_units, embedding_text, render
 from assistant.models import Chunk
 from assistant.search.embeddings import HashEmbedder
 from assistant.search.lexical import Term, tokenize
@@ -96,6 +96,23 @@ def test_the_passage_reads_in_document_order():
         "Hva var målet med handlingsplanen?", [term("mål"), term("handlingsplanen")], [hit(text)], 1
     )
     assert len(shorter) == 1
+
+
+def test_lexical_answer_choice_takes_the_unit_with_the_words_semantic_the_one_with_the_meaning():
+    meaning = "Leverandøren må dokumentere utslippene fra transporten."
+    words = "Miljøkrav i kontrakten følges opp av innkjøperen hvert år."
+    chunk_hit = hit(f"{meaning} {words}")
+    close = embedding_text(chunk_hit.chunk, chunk_units(chunk_hit.chunk.text)[0])
+    question_vector = EMBEDDER.embed_queries([close])[0]  # a question meaning what the first unit says
+    terms = [term("miljøkrav"), term("klimagass")]  # and sharing a word with the second only
+
+    def chosen(unit_vectors):
+        found = candidates(terms, [chunk_hit], question_vector, unit_vectors)
+        units, _ = select("Hvordan følges miljøkrav opp?", found, 1)
+        return [e.text for e in units], found[0].similarity
+
+    assert chosen(UnitVectors(EMBEDDER)) == ([meaning], pytest.approx(1.0))  # "semantic": coverage + meaning
+    assert chosen(None) == ([words], 0.0)  # "lexical": coverage alone, no unit embedded
 
 
 def test_another_part_of_a_multi_part_question_is_answered_from_another_chunk():

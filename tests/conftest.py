@@ -38,6 +38,14 @@ def make_settings(data_dir: Path, **overrides) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+def write_documents(folder: Path, documents: dict[str, str]) -> Path:
+    """A folder holding `documents` (file name → text), for tests that ingest their own small corpus."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def ingested(tmp_path_factory) -> Settings:
     """Settings pointing at a store holding the real corpus, embedded with the real packaged model."""

@@ -12,7 +12,7 @@ from assistant.search.lexical import LexicalIndex
 from assistant.search.store import Store
 from ingest.cli import main as ingest_main
 from ingest.pipeline import run
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_documents
 
 DOCS = {
     "a.md": "---\ntitle: Vekting\nkind: law\n---\n# Vekting\n\n## Regel\n\nKlima og miljø skal vektes minst 30 prosent.\n",
@@ -23,11 +23,7 @@ DOCS = {
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_documents(tmp_path / "docs", DOCS)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from assistant.errors import IngestError
 from assistant.search.store import POINTER, Store
 from ingest.pipeline import run
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_documents
 
 DOCS = {
     "a.md": "---\ntitle: Vekting\nkind: law\n---\n# Vekting\n\n## Regel\n\nKlima og miljø skal vektes minst 30 prosent.\n",
@@ -27,11 +27,7 @@ DOCS = {
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_documents(tmp_path / "docs", DOCS)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 Order of work, chosen so readers never see a half-built index:
 1. embed chunks whose ids have no vector yet and add them to Chroma (readers ignore them: not published);
-2. publish a new generation (chunks, manifest, BM25) by an atomic pointer swap;
+   with `answer_choice = "semantic"`, embed the answer units of the live chunks that the published
+   generation holds no vector for (keyed by a hash of the embedded text, so unchanged chunks reuse theirs);
+2. publish a new generation (chunks, manifest, BM25, unit vectors) by an atomic pointer swap;
 3. delete vectors no published chunk uses any more.
 A crash before 2 leaves the old generation live; a crash after 2 leaves only unused vectors, removed next run.
 
@@ -24,7 +26,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from assistant.config import Settings
+from assistant.core.units import chunk_units
+from assistant.core.units import embedding_text as unit_embedding_text
 from assistant.errors import IngestError, StoreError
 from assistant.models import Chunk
 from assistant.platform.files import make_data_dir
@@ -32,6 +38,7 @@ from assistant.search.embeddings import get_embedder
 from assistant.search.source_state import Overrides, load_overrides
 from assistant.search.store import OWN_VALID_TO_UNKNOWN, DocumentEntry, Store, embedding_text
 from assistant.search.stores import open_store
+from assistant.search.unit_table import unit_key
 from ingest.chunking import chunk_document
 from ingest.loaders import Document, Limits, is_document, load
 
@@ -59,6 +66,7 @@ class Plan:
 class Report:
     plan: Plan
     embedded: int = 0
+    units_embedded: int = 0
     deleted: int = 0
     seconds: float = 0.0
     dry_run: bool = False
@@ -68,6 +76,7 @@ class Report:
         return (
             f"{len(p.added)} added, {len(p.updated)} updated, {len(p.removed)} removed, "
             f"{len(p.unchanged)} unchanged documents; {self.embedded} chunks embedded, "
+            f"{self.units_embedded} answer units embedded, "
             f"{self.deleted} deleted, {len(p.chunks)} live; {len(p.errors)} errors; {self.seconds:.2f} s"
         )
 
@@ -203,8 +212,12 @@ def run_scan(
             plan = make_plan(store, settings, scanned, load_overrides(settings.sqlalchemy_url))
         report = Report(plan, dry_run=dry_run)
         if not dry_run:
-            report.embedded = _embed(store, settings, plan.to_embed, progress)
-            store.publish(plan.chunks, plan.documents, [embedding_text(c) for c in plan.chunks])
+            units, to_embed = _unit_texts(store, settings, plan.chunks)
+            total = len(plan.to_embed) + len(to_embed)
+            report.embedded = _embed(store, settings, plan.to_embed, progress, total)
+            report.units_embedded = _embed_units(settings, units, to_embed, progress, total)
+            texts_for_bm25 = [embedding_text(c) for c in plan.chunks]
+            store.publish(plan.chunks, plan.documents, texts_for_bm25, units)
             live = {c.chunk_id for c in plan.chunks}
             stale = sorted(store.stored_ids() - live)
             store.delete_vectors(stale)
@@ -216,7 +229,9 @@ def run_scan(
     return report
 
 
-def _embed(store: Store, settings: Settings, chunks: list[Chunk], progress: Progress | None) -> int:
+def _embed(
+    store: Store, settings: Settings, chunks: list[Chunk], progress: Progress | None, total: int
+) -> int:
     if not chunks:
         return 0
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
@@ -225,8 +240,45 @@ def _embed(store: Store, settings: Settings, chunks: list[Chunk], progress: Prog
         part = chunks[start : start + batch]
         store.add_vectors(part, embedder.embed([embedding_text(c) for c in part]))
         if progress:
-            progress(min(start + batch, len(chunks)), len(chunks))
+            progress(min(start + batch, len(chunks)), total)
     return len(chunks)
+
+
+def _unit_texts(
+    store: Store, settings: Settings, chunks: list[Chunk]
+) -> tuple[dict[str, np.ndarray] | None, dict[str, str]]:
+    """(the unit vectors the published generation already holds for these chunks, by key; the embedding
+    texts of the units it lacks, by key). (None, {}) when answers do not use unit vectors."""
+    if settings.answer_choice != "semantic":
+        return None, {}
+    texts: dict[str, str] = {}
+    for chunk in chunks:
+        for unit in chunk_units(chunk.text):
+            text = unit_embedding_text(chunk, unit)
+            texts.setdefault(unit_key(text), text)
+    have = store.unit_vectors(list(texts))
+    return have, {key: text for key, text in texts.items() if key not in have}
+
+
+def _embed_units(
+    settings: Settings,
+    units: dict[str, np.ndarray] | None,
+    texts: dict[str, str],
+    progress: Progress | None,
+    total: int,
+) -> int:
+    """Embed the missing units into `units`, as the answer core would (`UnitVectors`: passages)."""
+    if units is None or not texts:
+        return 0
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    keys = list(texts)
+    batch = max(1, settings.embedding_batch_size) * 4
+    for start in range(0, len(keys), batch):
+        part = keys[start : start + batch]
+        units.update(zip(part, embedder.embed([texts[k] for k in part]), strict=True))
+        if progress:
+            progress(total - len(keys) + min(start + batch, len(keys)), total)
+    return len(keys)
 
 
 def _entry(doc: Document, scope: str, chunks: list[Chunk]) -> DocumentEntry:

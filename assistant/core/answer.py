@@ -66,7 +66,7 @@ class Deps:
     def __post_init__(self) -> None:
         # `dataclasses.replace(deps, chat_model=…)` keeps the warm cache unless the embedder changed.
         if self.unit_vectors is None or self.unit_vectors.embedder is not self.retriever.embedder:
-            self.unit_vectors = UnitVectors(self.retriever.embedder)
+            self.unit_vectors = UnitVectors(self.retriever.embedder, stored=self.retriever.store.unit_vectors)
 
 
 def build_deps(settings: Settings) -> Deps:

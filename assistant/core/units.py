@@ -6,23 +6,32 @@ text, so it is its own citation snippet. What is not an answer is never a unit: 
 list is missing, link labels, menu and other fragments that do not read as a sentence, and instruction-like
 text a document addresses to the assistant.
 
-`UnitVectors` embeds the units of a chunk once (with the configured model) and keeps them: a chunk's text
-never changes under its id, and buyers ask about the same chunks again.
+`UnitVectors` gives the units of a chunk with their vectors: looked up in what ingest stored with the
+published generation (keyed by a hash of each unit's embedding text), embedded with the configured model
+only when not found there (a chunk ingested before units were stored, or units split another way since),
+and kept in memory: a chunk's text never changes under its id, and buyers ask about the same chunks again.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.core.sentences import split_sentences
 from assistant.core.triage import is_injection
+from assistant.errors import StoreError
 from assistant.models import Chunk
 from assistant.search.embeddings import Embedder
+from assistant.search.unit_table import unit_key
+
+log = logging.getLogger(__name__)
+StoredVectors = Callable[[list[str]], dict[str, np.ndarray]]  # unit keys → the vectors stored for them
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _TABLE_ROW = re.compile(r"^[^:\n]{1,60}: [^\n]+;[^\n]*$")  # "Header: value; Header: value"
@@ -101,11 +110,17 @@ def embedding_text(chunk: Chunk, unit: Unit) -> str:
 
 
 class UnitVectors:
-    """Units and their vectors per chunk id, computed on first use, kept for the most recent chunks."""
+    """Units and their vectors per chunk id, computed on first use, kept for the most recent chunks.
+    `stored` looks vectors up by unit key (`Store.unit_vectors`); `embedded` counts the units embedded
+    here."""
 
-    def __init__(self, embedder: Embedder, max_chunks: int = UNIT_CACHE_CHUNKS) -> None:
+    def __init__(
+        self, embedder: Embedder, max_chunks: int = UNIT_CACHE_CHUNKS, stored: StoredVectors | None = None
+    ) -> None:
         self.embedder = embedder
         self.max_chunks = max_chunks
+        self.stored = stored
+        self.embedded = 0
         self._cache: OrderedDict[str, tuple[list[Unit], np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -119,7 +134,7 @@ class UnitVectors:
         if missing:
             per_chunk = [chunk_units(c.text) for c in missing]
             texts = [embedding_text(c, u) for c, units in zip(missing, per_chunk, strict=True) for u in units]
-            vectors = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dimension))
+            vectors = self._vectors(texts)
             offset = 0
             with self._lock:
                 for chunk, units in zip(missing, per_chunk, strict=True):
@@ -129,3 +144,28 @@ class UnitVectors:
                 while len(self._cache) > self.max_chunks:
                     self._cache.popitem(last=False)
         return found
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """One row per text: the stored vector when there is one of the right size, else embedded now."""
+        out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        keys = [unit_key(text) for text in texts]
+        stored: dict[str, np.ndarray] = {}
+        if self.stored is not None:
+            try:
+                stored = self.stored(keys)
+            except StoreError:  # the answer can still be made: embed them here
+                log.warning("stored unit vectors unavailable; embedding them", exc_info=True)
+        missing = []
+        for row, key in enumerate(keys):
+            vector = stored.get(key)
+            if vector is not None and vector.shape == (self.embedder.dimension,):
+                out[row] = vector
+            else:
+                missing.append(row)
+        if missing:
+            out[missing] = self.embedder.embed([texts[row] for row in missing])
+            with self._lock:
+                self.embedded += len(missing)
+        return out

@@ -5,7 +5,10 @@ own. So, next to the vectors, the server holds:
 - each chunk's text (the record's document, written with its vector) and its metadata as JSON (rewritten at
   every publish, so a changed title reaches chunks whose text did not change);
 - a small `<collection>__meta` collection with one record per generation (its manifest and the ordered list
-  of live chunk ids) and a `CURRENT` record naming the published generation.
+  of live chunk ids) and a `CURRENT` record naming the published generation;
+- a `<vector collection>__units` collection with the answer-unit vectors ingest embedded, one record per
+  key (`unit_table.unit_key`, a hash of the embedded text): content-addressed like the chunk vectors, so
+  they are written before the switch and the ones no live chunk uses are deleted after it.
 
 Publishing writes the generation record first and then replaces `CURRENT` in one single-record upsert,
 so readers see the old generation or the new one, never a mixture; a crash before that leaves the old one
@@ -21,6 +24,9 @@ import logging
 import math
 import time
 import uuid
+from functools import cached_property
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import StoreError
@@ -129,6 +135,22 @@ class SharedStore(Store):
             raise StoreError(f"The vector store cannot be reached: {exc}") from exc
         check_model(self.snapshot(), self.settings)
 
+    @cached_property
+    def units(self):
+        """The answer-unit vectors of the configured model (its own collection: never searched)."""
+        return open_collection(self.settings, f"{self.settings.vector_collection}__units")
+
+    def unit_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        try:
+            for start in range(0, len(keys), BATCH):
+                result = self.units.get(ids=keys[start : start + BATCH], include=["embeddings"])
+                for key, vector in zip(result["ids"], result["embeddings"], strict=True):
+                    found[key] = np.asarray(vector, dtype=np.float32)
+        except Exception as exc:
+            raise StoreError(f"The vector store cannot be reached: {exc}") from exc
+        return found
+
     # ---- writing (used by ingest) --------------------------------------------------------------------
 
     def add_vectors(self, chunks: list[Chunk], vectors) -> None:
@@ -139,8 +161,16 @@ class SharedStore(Store):
             metadatas=[_metadata(c) for c in chunks],
         )
 
-    def publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
+    def publish(
+        self,
+        chunks: list[Chunk],
+        documents: list[DocumentEntry],
+        texts_for_bm25: list[str],
+        units: dict[str, np.ndarray] | None = None,
+    ) -> str:
         """Publish a new generation in the server; BM25 is rebuilt by readers from `embedding_text`."""
+        if units:
+            self._add_units(units)
         unique = {c.chunk_id: c for c in chunks}
         ids = list(unique)
         for start in range(0, len(ids), BATCH):
@@ -167,8 +197,30 @@ class SharedStore(Store):
             metadatas=[{"generation": generation}],
         )
         self._prune(keep=generation)
+        if units is not None:
+            self._prune_units(keep=set(units))
         self._checked_at = -math.inf
         return generation
+
+    def _add_units(self, units: dict[str, np.ndarray]) -> None:
+        """Upsert the unit vectors the server does not hold yet (an unchanged corpus writes none)."""
+        keys = sorted(units)
+        have: set[str] = set()
+        for start in range(0, len(keys), BATCH):
+            have.update(self.units.get(ids=keys[start : start + BATCH], include=[])["ids"])
+        new = [key for key in keys if key not in have]
+        for start in range(0, len(new), BATCH):
+            part = new[start : start + BATCH]
+            self.units.upsert(ids=part, embeddings=[np.asarray(units[k]).tolist() for k in part])
+
+    def _prune_units(self, keep: set[str]) -> None:
+        total = self.units.count()
+        stored: list[str] = []
+        for offset in range(0, total, 5000):
+            stored += self.units.get(include=[], limit=5000, offset=offset)["ids"]
+        stale = [key for key in stored if key not in keep]
+        for start in range(0, len(stale), 5000):
+            self.units.delete(ids=stale[start : start + 5000])
 
     def _prune(self, keep: str) -> None:
         """Delete old generation records, keeping the newest few for readers still loading one."""

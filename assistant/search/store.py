@@ -3,9 +3,10 @@
 Two parts:
 - a Chroma collection holding one embedding per chunk id (embedded PersistentClient, or a server when
   `CHROMA_URL` is set; telemetry off);
-- an index *generation* on disk: the live chunks (text and metadata), the per-document manifest and the
-  BM25 index. A generation is written to a fresh directory and published by atomically replacing the
-  `CURRENT` pointer file, so readers always see a complete, consistent index.
+- an index *generation* on disk: the live chunks (text and metadata), the per-document manifest, the
+  BM25 index and the answer-unit vectors ingest embedded (`unit_table`). A generation is written to a
+  fresh directory and published by atomically replacing the `CURRENT` pointer file, so readers always see
+  a complete, consistent index.
 
 The published generation defines which chunks are live. Chroma may briefly hold extra vectors (written by an
 ingest that has not published yet, or stale ones not yet deleted); dense search filters them out. That is
@@ -35,6 +36,7 @@ from assistant.errors import StoreError
 from assistant.models import Chunk
 from assistant.platform.files import file_identity
 from assistant.search.lexical import LexicalIndex
+from assistant.search.unit_table import UnitTable
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class Snapshot:
     documents: dict[str, DocumentEntry]
     lexical: LexicalIndex
     embedding_model: str | None = None  # None: published before the model was recorded
+    units: UnitTable = field(default_factory=UnitTable)  # answer-unit vectors embedded at ingest
     position: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -191,7 +194,8 @@ class Store:
         except (OSError, ValueError) as exc:
             raise StoreError(f"The index generation {generation!r} cannot be read: {exc}") from exc
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
-        return Snapshot(generation, chunks, documents, lexical, manifest.get("embedding_model"))
+        model = manifest.get("embedding_model")
+        return Snapshot(generation, chunks, documents, lexical, model, UnitTable(directory))
 
     def vectors(self):
         """The Chroma collection, checked against the directory on disk each time (one `stat`): deleted →
@@ -257,6 +261,14 @@ class Store:
         ids, distances = result["ids"][0], result["distances"][0]
         return tuple((chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=True))
 
+    def unit_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The answer-unit vectors the published generation holds for these keys (`unit_table.unit_key`),
+        embedded at ingest with the configured model; none from a generation of another or unknown model."""
+        snapshot = self.snapshot()
+        if snapshot.embedding_model != self.settings.embedding_model:
+            return {}
+        return snapshot.units.lookup(keys)
+
     # ---- writing (used by ingest) --------------------------------------------------------------------
 
     def stored_ids(self) -> set[str]:
@@ -278,17 +290,30 @@ class Store:
         for start in range(0, len(chunk_ids), 5000):
             self.collection.delete(ids=chunk_ids[start : start + 5000])
 
-    def publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
-        """Write a complete new generation and switch readers to it atomically; returns its name."""
+    def publish(
+        self,
+        chunks: list[Chunk],
+        documents: list[DocumentEntry],
+        texts_for_bm25: list[str],
+        units: dict[str, np.ndarray] | None = None,
+    ) -> str:
+        """Write a complete new generation and switch readers to it atomically; returns its name. `units`:
+        the answer-unit vectors of its chunks by key (None: the generation holds none)."""
         try:
-            return self._publish(chunks, documents, texts_for_bm25)
+            return self._publish(chunks, documents, texts_for_bm25, units)
         except OSError as exc:  # read-only or full disk: the previous generation stays published
             raise StoreError(
                 f"cannot write the index to {self.index_dir}: {exc.strerror or exc}; the previous index "
                 "is still the live one"
             ) from exc
 
-    def _publish(self, chunks: list[Chunk], documents: list[DocumentEntry], texts_for_bm25: list[str]) -> str:
+    def _publish(
+        self,
+        chunks: list[Chunk],
+        documents: list[DocumentEntry],
+        texts_for_bm25: list[str],
+        units: dict[str, np.ndarray] | None,
+    ) -> str:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = f"gen-{uuid.uuid4().hex[:12]}"
         staging = self.index_dir / f".{generation}.tmp"
@@ -302,6 +327,8 @@ class Store:
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         LexicalIndex.build(texts_for_bm25).save(staging / "bm25")
+        if units is not None:
+            UnitTable.write(staging, units)
         _fsync_dir(staging)
         staging.rename(self.index_dir / generation)
         tmp_pointer = self.index_dir / f".{POINTER}.{generation}"

@@ -52,7 +52,8 @@ kommuner som kjøper utslippsfrie arbeidsbåter.
 def run_ingest(servers, *paths: Path) -> None:
     command = [sys.executable, "-m", "ingest", *map(str, paths)]
     env = {**servers.env, "ASSISTANT_DATA_DIR": str(servers.directory / "ingest-data")}
-    subprocess.run(command, env=env, cwd=servers.directory, check=True, capture_output=True, timeout=300)
+    # The ingest embeds the chunks and their answer units (about 2.2× the chunks' tokens) with the real model.
+    subprocess.run(command, env=env, cwd=servers.directory, check=True, capture_output=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

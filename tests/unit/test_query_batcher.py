@@ -60,3 +60,31 @@ def test_an_error_reaches_the_callers_of_that_batch_and_the_batcher_keeps_workin
     with pytest.raises(RuntimeError, match="model failed"):
         batcher.embed_one("bad")
     assert batcher.embed_one("good").shape == (64,)
+
+
+def test_an_embedder_safe_to_call_concurrently_gets_batches_side_by_side():
+    embedder = SlowEmbedder()
+    embedder.concurrent_calls = 3
+    running, most = [0], [0]
+    lock = threading.Lock()
+    inner = embedder.embed_queries
+
+    def counting(texts: list[str]) -> np.ndarray:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return inner(texts)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    embedder.embed_queries = counting
+    batcher = QueryBatcher(embedder, max_batch=4)
+    texts = [f"spørsmål {i} om terskelverdier" for i in range(30)]
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        vectors = list(pool.map(batcher.embed_one, texts))
+    for got, want in zip(vectors, HashEmbedder(dimension=64).embed(texts), strict=True):
+        np.testing.assert_allclose(got, want)
+    assert sum(embedder.calls) == 30 and max(embedder.calls) <= 4
+    assert 1 < most[0] <= 3  # side by side, never more encoders than the embedder allows

@@ -42,6 +42,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from assistant.errors import StoreError
 from assistant.models import Answer, Conversation, Turn
 from assistant.platform.files import file_identity
+from assistant.platform.group_commit import GroupCommit
 from assistant.regions import region_id
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,9 @@ class Database:
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         self._file = database if database and database != ":memory:" else None
         self._file_identity = file_identity(self._file) if self._file else None
+        self._log_writer: GroupCommit[MessageRow] = GroupCommit(
+            self._write_messages, retry_alone=lambda exc: isinstance(exc.__cause__, IntegrityError)
+        )
 
     def create_all(self) -> None:
         """Bring the schema up to date: Alembic upgrade to head (a new database is created from scratch)."""
@@ -234,34 +238,38 @@ class Database:
         conversation_id = conversation_id or new_id()
         message_id = new_id()
         region = region_id(region)
+        row = MessageRow(
+            id=message_id,
+            conversation_id=conversation_id,
+            question=question,
+            answer=result.answer,
+            refused=result.refused,
+            confidence=result.confidence,
+            citations=json.loads(json.dumps([c.model_dump(mode="json") for c in result.citations])),
+            latency_ms=latency_ms,
+            channel=channel,
+            region=region,
+            user_hash=self.hash_user(user),
+            channel_reference=channel_reference,
+        )
+        self._log_writer.write(row)  # returns once the row is committed, with the rows of concurrent answers
+        return conversation_id, message_id
+
+    def _write_messages(self, rows: list[MessageRow]) -> None:
+        """One transaction for a batch of logged questions (`record`), with the conversations they start."""
         try:
             with self.session() as s, s.begin():
-                if s.get(ConversationRow, conversation_id) is None:
-                    s.add(ConversationRow(id=conversation_id, channel=channel, region=region))
-                s.add(
-                    MessageRow(
-                        id=message_id,
-                        conversation_id=conversation_id,
-                        question=question,
-                        answer=result.answer,
-                        refused=result.refused,
-                        confidence=result.confidence,
-                        citations=json.loads(
-                            json.dumps([c.model_dump(mode="json") for c in result.citations])
-                        ),
-                        latency_ms=latency_ms,
-                        channel=channel,
-                        region=region,
-                        user_hash=self.hash_user(user),
-                        channel_reference=channel_reference,
-                    )
-                )
+                wanted = {row.conversation_id: row for row in rows}
+                known = set(s.scalars(select(ConversationRow.id).where(ConversationRow.id.in_(wanted))))
+                for conversation_id, row in wanted.items():
+                    if conversation_id not in known:
+                        s.add(ConversationRow(id=conversation_id, channel=row.channel, region=row.region))
+                s.add_all(rows)
         except SQLAlchemyError as exc:
             # Not the driver's text: it quotes the SQL parameters, i.e. the user's question.
             raise StoreError(
                 "The database cannot be written; try again shortly.", code="database_unavailable"
             ) from exc
-        return conversation_id, message_id
 
     def message_exists(self, message_id: str) -> bool:
         with self.session() as s:

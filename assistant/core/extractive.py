@@ -9,7 +9,8 @@ model-specific scale is assumed); with `answer_choice = "lexical"` no unit is em
 its coverage alone, as the first core chose sentences. Then the answer is composed:
 - the best chunk anchors it, unless a near tie does better on what the question asks: the follow-up's new
   part, the kind of fact (a list; a number, a date or an amount of money, without which nothing answers),
-  and for a question about now the newest dated source (the answer then says from when);
+  and for a question about now the newest source (by its date, or else the latest year it names; the
+  answer then says from when, when the source is dated);
 - the anchor's units give the passage, in document order (the best window when they do not all fit);
 - units from further chunks are added while they cover a part of the question the passage left out;
 - in a follow-up, nothing the previous answer already said is said again.
@@ -73,6 +74,7 @@ _NUMBER = re.compile(
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 
@@ -199,6 +201,18 @@ def source_date(hit: Hit) -> date | None:
     return hit.chunk.published or hit.chunk.valid_from
 
 
+def recency(hit: Hit, today: date) -> date | None:
+    """How recent a source is, for choosing between sources that disagree: its own date, else the latest
+    year up to this one that its text, heading, title or address names (a page naming 2024 was written in
+    2024 or later; most pages on the web carry no date a loader can read). Never shown as its date."""
+    if when := source_date(hit):
+        return when
+    chunk = hit.chunk
+    named = " ".join((chunk.text, chunk.section, chunk.title, chunk.source))
+    years = [int(y) for y in _YEAR.findall(named) if int(y) <= today.year]
+    return date(max(years), 1, 1) if years else None
+
+
 def _unsaid(found: list[Candidate], said: str) -> dict[int, list[Evidence]]:
     """Each candidate's units (by id of the candidate) that the previous answer `said` does not hold."""
     said_key = " ".join(said.lower().split())
@@ -214,6 +228,7 @@ def choose(
     found: list[Candidate],
     unsaid: dict[int, list[Evidence]],
     new_terms: frozenset[int] | None = None,
+    today: date | None = None,
 ) -> tuple[Candidate | None, Candidate | None]:
     """(the chunk the answer comes from, the older source it replaced) for the question.
 
@@ -237,20 +252,21 @@ def choose(
     for prefer in preferences:
         ties = [c for c in ties if prefer(c)] or ties
     best = ties[0]
-    best_date = source_date(best.hit)
+    today = today or date.today()
+    best_date = recency(best.hit, today)
     if asks_about_the_past(question) or best_date is None:
         return best, None
     newer = [
         c
         for c in ties[1:]
         if c.hit.chunk.doc_id != best.hit.chunk.doc_id
-        and (d := source_date(c.hit)) is not None
+        and (d := recency(c.hit, today)) is not None
         and d > best_date
         and (not best.has_figure or c.has_figure)
     ]
     if not newer:
         return best, None
-    return max(newer, key=lambda c: (source_date(c.hit), c.score)), best
+    return max(newer, key=lambda c: (recency(c.hit, today), c.score)), best
 
 
 def passage(units: list[Evidence], limit: int, max_chars: int = MAX_CHARS) -> list[Evidence]:
@@ -277,13 +293,14 @@ def select(
     *,
     said: str = "",
     new_terms: frozenset[int] | None = None,
+    today: date | None = None,
 ) -> tuple[list[Evidence], Candidate | None]:
     """The units of the answer in reading order, and the older source a newer one replaced (if any).
 
     In a follow-up, `said` is the previous answer (what it said is not said again) and `new_terms` the
     indexes of the terms the follow-up brings (the answer should be about them)."""
     unsaid = _unsaid(found, said)
-    anchor, replaced = choose(question, found, unsaid, new_terms)
+    anchor, replaced = choose(question, found, unsaid, new_terms, today)
     if anchor is None:
         return [], None
     chosen = passage(unsaid[id(anchor)], limit)

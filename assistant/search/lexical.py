@@ -24,10 +24,12 @@ from assistant.search.glossary import EQUIVALENTS
 
 @dataclass(frozen=True)
 class Term:
-    """One search term of a question: stems that count as the same term, and its weight (idf)."""
+    """One search term of a question: stems that count as the same term, and its weight (idf); `unknown`
+    holds the question's word when the corpus never uses it (not even as a compound part or one edit away)."""
 
     alternatives: frozenset[str]
     weight: float
+    unknown: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class LexicalIndex:
                 out.extend(Term(frozenset({p}), scale * self.idf(p)) for p in parts)
             else:
                 proper = position > 0 and word[:1].isupper() and not token.isdigit()
-                out.append(Term(frozenset({token}), scale * self.idf(token) * (2.0 if proper else 1.0)))
+                weight = scale * self.idf(token) * (2.0 if proper else 1.0)
+                out.append(Term(frozenset({token}), weight, unknown="" if token.isdigit() else word))
         return out
 
     def _resolve(self, token: str) -> list[str] | None:

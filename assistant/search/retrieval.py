@@ -61,6 +61,18 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self._embed_cached = lru_cache(maxsize=1024)(QueryBatcher(embedder).embed_one)
+        self._languages: tuple[str, dict[str, float]] = ("", {})  # (generation, share of chunks per language)
+
+    def language_share(self, snapshot, language: str) -> float:
+        """Share of the published chunks written in `language` ('nb' and 'nn' count as one: Norwegian)."""
+        if self._languages[0] != snapshot.generation:
+            counts: dict[str, int] = {}
+            for chunk in snapshot.chunks:
+                key = "en" if chunk.language == "en" else "no"
+                counts[key] = counts.get(key, 0) + 1
+            total = sum(counts.values()) or 1
+            self._languages = (snapshot.generation, {k: v / total for k, v in counts.items()})
+        return self._languages[1].get("en" if language == "en" else "no", 0.0)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding (cached: buyers ask the same questions again). Blocking."""

@@ -1,5 +1,6 @@
-"""Rules of the answer core that the quality sets alone would not notice missing: refusing tasks and answers
-of the wrong kind, demoting outdated documents, the English lead, verbatim (not normalised) snippets."""
+"""Rules of the answer core that the quality sets alone would not notice missing: refusing tasks, answers
+of the wrong kind and questions about what no source names, demoting outdated documents, the English lead,
+verbatim (not normalised) snippets."""
 
 from __future__ import annotations
 
@@ -31,6 +32,30 @@ async def test_a_request_to_produce_something_is_refused_even_in_the_corpus_word
 async def test_a_price_question_is_refused_when_the_evidence_has_no_amount(deps, question):
     result = await answer(question, deps=deps)
     assert result.refused, result.answer
+
+
+async def test_a_question_about_something_no_source_names_is_refused_though_its_other_words_match(deps):
+    from assistant.core.answer import MEANING_LOST_LIMIT, _retrieve, estimate_confidence, meaning_lost
+
+    question = "Hvordan lager vi fårikål av lokal mat i kantina?"
+    found = _retrieve(deps, question, question, None)
+    assert estimate_confidence(found) >= deps.settings.refusal_threshold  # "lokal mat" matches well enough
+    assert (
+        meaning_lost(deps, found, question, "nb") > MEANING_LOST_LIMIT[found.model]
+    )  # "fårikål" is the point
+    result = await answer(question, deps=deps)
+    assert result.refused and not result.citations, result.answer
+
+
+async def test_a_word_no_source_uses_does_not_refuse_a_question_it_is_only_an_aside_in(deps):
+    from assistant.core.answer import MEANING_LOST_LIMIT, _retrieve, meaning_lost
+
+    question = "Kan vi kreve at nye personbiler til hjemmebasen er nullutslippsbiler?"
+    found = _retrieve(deps, question, question, None)
+    assert any(t.unknown == "hjemmebasen" for t in found.terms)  # the aside is a word no source uses
+    assert meaning_lost(deps, found, question, "nb") < MEANING_LOST_LIMIT[found.model]
+    result = await answer(question, deps=deps)
+    assert not result.refused, result.answer
 
 
 def write(folder, name: str, body: str, **meta) -> None:

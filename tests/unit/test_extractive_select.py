@@ -139,6 +139,21 @@ def test_a_question_about_now_follows_the_newest_dated_source_and_one_about_the_
     assert then[0] == "Den nasjonale terskelverdien er 1,1 millioner kroner." and replaced is None
 
 
+def test_an_undated_source_counts_as_recent_as_the_latest_year_it_names_up_to_today():
+    old = hit("Fra 2020 er EØS-terskelverdien for kommuner 2,05 millioner kroner.", 0)
+    new = hit("For 2024–2026 er EØS-terskelverdien for kommuner 2,3 millioner kroner.", 1)
+    plan = hit("Planen for 2027–2030: EØS-terskelverdien for kommuner er 2,05 millioner kroner.", 2)
+    terms = [term("EØS-terskelverdien"), term("kommuner")]
+    question = "Hva er EØS-terskelverdien for kommuner?"
+    today = date(2025, 6, 1)
+    chosen, replaced = compose(question, terms, [old, new], today=today)
+    assert chosen == [new.chunk.text] and replaced.hit is old
+    chosen, _ = compose(question, terms, [new, old], today=today)
+    assert chosen == [new.chunk.text]
+    chosen, replaced = compose(question, terms, [new, plan], today=today)  # a year still to come says nothing
+    assert chosen == [new.chunk.text] and replaced is None
+
+
 def test_a_follow_up_does_not_repeat_the_previous_answer_and_answers_what_it_adds():
     rule = hit("Klima og miljø skal vektes med minst 30 prosent i konkurransen.", 0)
     scope = hit("Regelen om vekting gjelder også for kommuner og fylkeskommuner.", 1)

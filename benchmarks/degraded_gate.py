@@ -31,6 +31,11 @@ DEGRADED = {
     "no outdated demotion": ({}, [(retrieval, "OUTDATED_PENALTY", 1.0)]),
     "no reference demotion": ({}, [(retrieval, "REFERENCE_PENALTY", 1.0)]),
     "no near-tie rules": ({}, [(extractive, "NEAR_TIE", 1.0)]),
+    # both guards of "today's figure over the outdated one": each alone costs little (docs/testing.md)
+    "no outdated demotion, no near ties": (
+        {},
+        [(retrieval, "OUTDATED_PENALTY", 1.0), (extractive, "NEAR_TIE", 1.0)],
+    ),
     "every other chunk adds a unit": (
         {},
         [(extractive, "SUPPORT_SHARE", 0.0), (extractive, "MULTI_PART_SHARE", 0.0)],

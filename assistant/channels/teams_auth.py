@@ -126,7 +126,7 @@ class InboundVerifier:
         for jwk in jwks.get("keys", []):
             try:
                 keys[jwk["kid"]] = _SigningKey(jwt.PyJWK(jwk).key, list(jwk.get("endorsements") or []))
-            except (jwt.PyJWKError, KeyError, TypeError) as exc:
+            except (jwt.PyJWTError, KeyError, TypeError) as exc:  # PyJWK raises InvalidKeyError too
                 log.warning("skipping an unusable signing key: %s", exc)
         advertised = metadata.get("id_token_signing_alg_values_supported") or ALGORITHMS
         self._algorithms = [alg for alg in ALGORITHMS if alg in advertised]

@@ -31,6 +31,7 @@ def new_private_key() -> rsa.RSAPrivateKey:
 class FakeBotFramework:
     def __init__(self, endorsements: tuple[str, ...] = ("msteams", "emulator")) -> None:
         self.private_key = new_private_key()
+        self.kid = KID  # the published key's id; a test rotates it with the key
         self.endorsements = list(endorsements)
         self.activities: list[dict] = []  # {"path", "conversation_id", "reply_to", "authorization", "body"}
         self.token_requests: list[dict] = []
@@ -67,7 +68,9 @@ class FakeBotFramework:
 
     # ---- tokens the "Bot Connector" sends to the bot --------------------------------------------------
 
-    def connector_token(self, audience: str, *, key=None, kid: str = KID, **overrides) -> str:
+    def connector_token(
+        self, audience: str, *, key=None, kid: str | None = None, algorithm: str = "RS256", **overrides
+    ) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
@@ -79,11 +82,12 @@ class FakeBotFramework:
         }
         claims.update(overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode(claims, key or self.private_key, algorithm="RS256", headers={"kid": kid})
+        key = key or self.private_key
+        return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid or self.kid})
 
     def jwks(self) -> dict:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
-        jwk.update({"kid": KID, "use": "sig", "alg": "RS256", "endorsements": self.endorsements})
+        jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256", "endorsements": self.endorsements})
         return {"keys": [jwk]}
 
     # ---- what the bot sent -----------------------------------------------------------------------------

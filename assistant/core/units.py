@@ -35,7 +35,15 @@ StoredVectors = Callable[[list[str]], dict[str, np.ndarray]]  # unit keys → th
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _TABLE_ROW = re.compile(r"^[^:\n]{1,60}: [^\n]+;[^\n]*$")  # "Header: value; Header: value"
-_TERMINAL = re.compile(r"[.!…»\")]$")
+# A sentence ends in a full stop, "!" or "…", perhaps inside closing quotes or brackets ("(bokmål)" does not).
+_TERMINAL = re.compile(r"[.!…][»\"”’)\]]*$")
+# Words no sentence ends on (infinitive marker, conjunctions, articles, prepositions, copulas): a line without
+# a final stop ending in one is a lead-in cut from its list, or a fragment ("… fra mat er å").
+_DANGLING = re.compile(
+    r"\b(å|og|eller|men|som|at|er|var|blir|en|ei|et|ein|eit|den|det|de|i|til|for|av|på|med|om|fra|frå|ved|"
+    r"the|a|an|and|or|but|that|is|are|was|were|to|of|in|on|for|with|by|from|as)$",
+    re.IGNORECASE,
+)
 MIN_WORDS = 4  # fewer words than this is a label or a fragment, not an answer
 LABEL_WORDS = 10  # a line without a sentence's final punctuation and shorter than this is a heading or label
 UNIT_CACHE_CHUNKS = 4096  # chunks whose unit vectors are kept (≈ 6 units × 384 floats each: ~40 MB)
@@ -87,7 +95,7 @@ def is_answer_text(sentence: str) -> bool:
     words = sentence.split()
     if len(words) < MIN_WORDS or not re.search(r"[a-zæøå]", sentence):
         return False
-    if not _TERMINAL.search(sentence) and len(words) < LABEL_WORDS:
+    if not _TERMINAL.search(sentence) and (len(words) < LABEL_WORDS or _DANGLING.search(sentence)):
         return False
     if sentence.rstrip('»")').endswith("?"):  # a question (an FAQ heading, a rhetorical one) answers nothing
         return False

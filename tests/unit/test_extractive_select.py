@@ -67,6 +67,24 @@ def test_headings_labels_questions_and_lone_lead_ins_are_never_units():
     assert [u.text for u in chunk_units(text)] == ["Klima og miljø skal vektes med minst 30 prosent."]
 
 
+def test_a_bracket_or_quote_is_not_a_stop_and_a_line_ending_on_a_dangling_word_is_a_fragment():
+    text = (
+        "Veileder om lønns- og arbeidsvilkår i offentlige kontrakter (bokmål)\n"
+        '"Miljø- og samfunnsansvar i offentlige anskaffelser"\n'
+        "De viktigste tiltakene for å redusere klimabelastningen fra mat i kantina er å\n"
+        "Kravet gjelder ikke når anskaffelsen bare har ubetydelig klima- og miljøpåvirkning (se § 7-9)."
+    )
+    assert [u.text for u in chunk_units(text)] == [text.split("\n")[-1]]
+
+
+def test_the_title_line_of_a_plain_text_page_is_not_an_answer_unit():
+    title = "Innstilling fra komiteen om Riksrevisjonens undersøkelse av grønne offentlige anskaffelser i staten"
+    page = hit(f"{title}\nRiksrevisjonen fant at klima- og miljøhensyn sjelden ble vektlagt i anskaffelsene.")
+    page.chunk.title = title
+    chosen, _ = compose("Hva fant Riksrevisjonen om grønne anskaffelser?", [term("riksrevisjonen")], [page])
+    assert chosen == ["Riksrevisjonen fant at klima- og miljøhensyn sjelden ble vektlagt i anskaffelsene."]
+
+
 def test_a_lead_in_brings_its_list_as_one_verbatim_unit():
     text = "Planen prioriterer disse områdene:\n- transport\n- bygg og anlegg\n- plast\nDFØ følger opp planen nå."
     units = chunk_units(text)

@@ -314,6 +314,26 @@ def test_csv_exports_apply_filters_and_neutralise_formulas(app):
     assert all(r["queue_reasons"] for r in queue)
 
 
+def test_log_and_its_export_filter_by_channel(app):
+    """`?channel=` narrows the log page and the CSV export to one channel (it was never applied in a test)."""
+    from assistant.models import Answer
+
+    ask_in_widget(app, "Hvor mye skal klima og miljø vektes?", "vestland")
+    answer = Answer(answer="-", refused=False, confidence=0.9)
+    db = app.app.state.services.db
+    db.record("slack:C1:1700000000.0", "Spørsmål fra Slack?", answer, channel="slack", region="vestland")
+    log_in(app, "admin")
+
+    def channels(query: str) -> list[str]:
+        text = app.get(f"/staff/export/log.csv{query}").text.lstrip("\ufeff")
+        return sorted(row["channel"] for row in csv.DictReader(io.StringIO(text)))
+
+    assert channels("") == ["slack", "web"]
+    assert channels("?channel=slack") == ["slack"] and channels("?channel=web") == ["web"]
+    page = app.get("/staff/log?channel=slack").text
+    assert "Spørsmål fra Slack?" in page and "klima og miljø vektes" not in page
+
+
 def test_overview_and_clusters_render_for_staff(app):
     from assistant.models import Answer
 

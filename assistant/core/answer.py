@@ -27,6 +27,7 @@ from assistant.core.triage import (
     is_follow_up,
     is_injection,
     is_task_request,
+    with_its_own_time,
     without_instructions,
 )
 from assistant.core.units import UnitVectors
@@ -102,7 +103,7 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
     language = detect_language(question)
     history = conversation.last_user_questions(1)
     follow_up = is_follow_up(question, bool(history))
-    previous = history[-1] if follow_up else None
+    previous = with_its_own_time(history[-1], question) if follow_up else None
     query = f"{previous} {question}" if previous else question
     found = await run_blocking(_retrieve, deps, query, question, previous)
     confidence = estimate_confidence(found)

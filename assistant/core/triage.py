@@ -244,3 +244,19 @@ def is_follow_up(question: str, has_history: bool) -> bool:
         or len(tokenize(question)) <= 4
         or bool(_ANAPHORA.search(question) and len(tokenize(question)) <= 7)
     )
+
+
+# A time a question is about: a year, now, or the old days.
+_TIME = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(nå|i dag|idag|no for tida|today|now|currently|at the moment|"
+    r"den gang|dengang|opprinnelig|tidligere|originally|previously)\b",
+    re.IGNORECASE,
+)
+
+
+def with_its_own_time(previous: str, follow_up: str) -> str:
+    """The previous question as context for a follow-up: when the follow-up names its own time ("Og hva er
+    den i dag?" after "… i 2012?"), the previous question's time is left out, so it does not steer."""
+    if not _TIME.search(follow_up):
+        return previous
+    return " ".join(_TIME.sub(" ", previous).split())

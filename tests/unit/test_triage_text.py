@@ -6,7 +6,7 @@ import pytest
 
 from assistant.core.grounding import ground
 from assistant.core.sentences import split_sentences
-from assistant.core.triage import detect_language, is_follow_up, is_injection
+from assistant.core.triage import detect_language, is_follow_up, is_injection, with_its_own_time
 from assistant.models import Chunk
 from assistant.search.lexical import tokenize
 
@@ -105,3 +105,24 @@ def test_requests_to_produce_content_are_told_apart_from_questions(text, expecte
     from assistant.core.triage import is_task_request
 
     assert is_task_request(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "context"),
+    [
+        (
+            "Hva var den nasjonale terskelverdien i 2012?",
+            "Og hva er den i dag?",
+            "Hva var den nasjonale terskelverdien i ?",
+        ),
+        ("What was the threshold in 2017?", "And now?", "What was the threshold in ?"),
+        ("Hva er terskelverdien nå?", "Og i 2015?", "Hva er terskelverdien ?"),
+        (
+            "Hva var den nasjonale terskelverdien i 2012?",
+            "Og for kommunene?",
+            "Hva var den nasjonale terskelverdien i 2012?",
+        ),
+    ],
+)
+def test_a_follow_up_naming_its_own_time_drops_the_previous_questions_time(previous, follow_up, context):
+    assert with_its_own_time(previous, follow_up) == context

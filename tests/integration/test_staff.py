@@ -21,6 +21,7 @@ from teams_fake import FakeBotFramework
 from assistant.app import create_app
 from assistant.cli import main as cli_main
 from assistant.core.answer import build_deps
+from assistant.core.texts import STAFF_ERRORS
 from assistant.platform.db import Database, MessageRow
 from assistant.staff.records import VerifiedAnswerRow
 
@@ -332,6 +333,43 @@ def test_log_and_its_export_filter_by_channel(app):
     assert channels("?channel=slack") == ["slack"] and channels("?channel=web") == ["web"]
     page = app.get("/staff/log?channel=slack").text
     assert "Spørsmål fra Slack?" in page and "klima og miljø vektes" not in page
+
+
+def test_log_export_filters_by_status_and_dates_and_names_what_is_wrong_with_a_bad_filter(app, db):
+    """`?status=`, `?since=` and `?until=` narrow the export; a status or date it cannot use is a 422 that says
+    why (each was dropped by a mutation that no test noticed)."""
+    old = ask_in_widget(app, UNANSWERED, "vestland")["message_id"]
+    ask_in_widget(app, "Hvor mye skal klima og miljø vektes?", "vestland")
+    ten_days_ago = datetime.now(UTC) - timedelta(days=10)
+    with db.session() as s, s.begin():
+        s.execute(
+            update(MessageRow)
+            .where(MessageRow.id == old)
+            .values(review_status="closed", created_at=ten_days_ago)
+        )
+    log_in(app, "admin")
+
+    def questions(query: str) -> list[str]:
+        response = app.get(f"/staff/export/log.csv?{query}")
+        assert response.status_code == 200, response.text
+        return sorted(row["question"] for row in csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+
+    both = sorted([UNANSWERED, "Hvor mye skal klima og miljø vektes?"])
+    assert questions("") == both
+    assert questions("status=closed") == [UNANSWERED]
+    assert questions("status=open") == ["Hvor mye skal klima og miljø vektes?"]
+    week_ago = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+    assert questions(f"since={week_ago}") == ["Hvor mye skal klima og miljø vektes?"]
+    assert questions(f"until={week_ago}") == [UNANSWERED]
+    assert questions(f"since={ten_days_ago.date().isoformat()}&until={ten_days_ago.date().isoformat()}") == [
+        UNANSWERED
+    ]
+    wrong = app.get("/staff/export/log.csv?status=pending")
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["message"] == "status must be one of open, answered, closed"
+    for bad in ("since=yesterday", "until=2026-13-01"):
+        response = app.get(f"/staff/export/log.csv?{bad}")
+        assert response.status_code == 422 and response.json()["error"]["message"] == STAFF_ERRORS["bad_date"]
 
 
 def test_overview_and_clusters_render_for_staff(app):

@@ -158,9 +158,12 @@ def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> Fo
     lexical = deps.retriever.store.snapshot().lexical
     own = lexical.terms(question)
     terms = own + (lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else [])
+    semantic = deps.settings.answer_choice == "semantic"
+    kept = without_unknown_words(query, terms) if semantic else None
+    # meaning_lost's embedding goes into the question's own batch (and the cache), not a second one after
+    deps.retriever.query_vectors([query, kept] if kept else [query])
     hits = deps.retriever.search(query, today=deps.today(), terms=terms)
     vector = deps.retriever.query_vector(query)
-    semantic = deps.settings.answer_choice == "semantic"
     found = extractive.candidates(terms, hits, vector, deps.unit_vectors if semantic else None)
     model = deps.settings.embedding_model if semantic else None
     return Found(hits, terms, found, model, frozenset(range(len(own))) if previous else None)
@@ -171,17 +174,25 @@ def meaning_lost(deps: Deps, found: Found, query: str, language: str) -> float:
     words are asides ("til skulekantina"), large when the question is about them ("foreldrepermisjon").
     0 for a question in a language most sources are not written in (its words are unknown for that reason
     alone). Blocking (it may embed the shortened query)."""
-    unknown = [t.unknown for t in found.terms if t.unknown]
+    kept = without_unknown_words(query, found.terms)
     snapshot = deps.retriever.store.snapshot()
-    if not unknown or found.model is None or deps.retriever.language_share(snapshot, language) < 0.5:
+    if kept is None or found.model is None or deps.retriever.language_share(snapshot, language) < 0.5:
         return 0.0
+    if not kept:
+        return 1.0
+    query_vector, kept_vector = deps.retriever.query_vectors([query, kept])  # cached by `_retrieve`
+    return 1.0 - float(query_vector @ kept_vector)
+
+
+def without_unknown_words(query: str, terms: list[Term]) -> str | None:
+    """The query less the question's words no source uses (None: there are none)."""
+    unknown = [t.unknown for t in terms if t.unknown]
+    if not unknown:
+        return None
     kept = query
     for word in unknown:
         kept = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", kept)
-    kept = " ".join(kept.split())
-    if not kept:
-        return 1.0
-    return 1.0 - float(deps.retriever.query_vector(query) @ deps.retriever.query_vector(kept))
+    return " ".join(kept.split())
 
 
 def confidence_features(found: Found) -> tuple[float, float]:

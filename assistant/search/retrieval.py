@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.models import Chunk
-from assistant.search.embeddings import Embedder, QueryBatcher
+from assistant.search.embeddings import Embedder, QueryBatcher, QueryCache
 from assistant.search.lexical import Term
 from assistant.search.store import Store
 
@@ -60,7 +59,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._embed_cached = lru_cache(maxsize=1024)(QueryBatcher(embedder).embed_one)
+        self._queries = QueryCache(QueryBatcher(embedder))
         self._languages: tuple[str, dict[str, float]] = ("", {})  # (generation, share of chunks per language)
 
     def language_share(self, snapshot, language: str) -> float:
@@ -76,7 +75,11 @@ class Retriever:
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding (cached: buyers ask the same questions again). Blocking."""
-        return self._embed_cached(query)
+        return self._queries.vectors([query])[0]
+
+    def query_vectors(self, queries: list[str]) -> list[np.ndarray]:
+        """The embeddings of several query texts, the ones not cached embedded in one batch. Blocking."""
+        return self._queries.vectors(queries)
 
     def search(
         self,

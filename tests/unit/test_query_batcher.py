@@ -1,4 +1,5 @@
-"""QueryBatcher: concurrent questions share one encode call, each caller gets its own vector."""
+"""QueryBatcher: concurrent questions share one encode call, each caller gets its own vector. QueryCache: a
+request's texts not yet cached go to the batcher together."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from assistant.search.embeddings import HashEmbedder, QueryBatcher
+from assistant.search.embeddings import HashEmbedder, QueryBatcher, QueryCache
 
 
 class SlowEmbedder:
@@ -88,3 +89,26 @@ def test_an_embedder_safe_to_call_concurrently_gets_batches_side_by_side():
         np.testing.assert_allclose(got, want)
     assert sum(embedder.calls) == 30 and max(embedder.calls) <= 4
     assert 1 < most[0] <= 3  # side by side, never more encoders than the embedder allows
+
+
+def test_a_requests_two_texts_are_embedded_in_one_call_and_then_cached():
+    embedder = SlowEmbedder()
+    cache = QueryCache(QueryBatcher(embedder), maxsize=3)
+    texts = ["terskelverdi for tjenester", "terskelverdi"]
+    first = cache.vectors(texts)
+    assert embedder.calls == [2]  # one batch for both, not one after the other
+    for got, want in zip(first, HashEmbedder(dimension=64).embed(texts), strict=True):
+        np.testing.assert_allclose(got, want)
+    again = cache.vectors(list(reversed(texts)))
+    assert embedder.calls == [2]  # both cached
+    np.testing.assert_array_equal(again[0], first[1])
+    cache.vectors(["a", "b", "c"])  # beyond maxsize: the least recently used go
+    cache.vectors(["terskelverdi"])
+    assert embedder.calls == [2, 3, 1]
+
+
+def test_a_text_asked_twice_in_one_call_is_embedded_once():
+    embedder = SlowEmbedder()
+    vectors = QueryCache(QueryBatcher(embedder)).vectors(["miljøkrav", "miljøkrav"])
+    assert embedder.calls == [1]
+    np.testing.assert_array_equal(vectors[0], vectors[1])

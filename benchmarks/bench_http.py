@@ -2,7 +2,7 @@
 with a naive LangChain baseline (benchmarks/baseline_langchain.py) on the same chunks and model.
 
 Each server runs alone in its own process (the other is stopped), warmed up, then loaded for a bounded time
-by an httpx asyncio client: every one of the 50 clients posts a question, waits for the answer, posts the
+by a minimal asyncio HTTP/1.1 client (`Connection`): every one of the 50 clients posts a question, waits for the answer, posts the
 next. Questions cycle through the public and held-out evaluation sets (distinct texts, repeated as real users
 repeat common questions). Only 127.0.0.1 traffic; every loop is bounded by time.
 
@@ -78,14 +78,54 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> N
     raise RuntimeError("server did not become healthy")
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection on loopback: POST a JSON body, read the response by its
+    Content-Length (both servers are uvicorn apps answering JSON). The load generator must cost much less
+    than the servers it loads: httpx's AsyncClient took ~9 ms of CPU per request, as much as a repeated
+    question's whole answer, in the same process as all 50 clients (issue 18); this takes well under 1 ms."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post_json(self, path: str, payload: dict, timeout: float = 120) -> tuple[int, bytes]:
+        try:
+            async with asyncio.timeout(timeout):
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+                body = json.dumps(payload).encode()
+                self.writer.write(
+                    b"POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s"
+                    % (path.encode(), self.host.encode(), self.port, len(body), body)
+                )
+                head = (await self.reader.readuntil(b"\r\n\r\n")).lower()
+                status = int(head.split(b" ", 2)[1])
+                length = int(head.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
+                data = await self.reader.readexactly(length)
+                if b"\r\nconnection: close" in head:
+                    self.close()
+                return status, data
+        except BaseException:
+            self.close()  # a half-read response would corrupt the next one
+            raise
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def load(url: str, texts: list[str], clients: int, seconds: float, unique: bool, warmup: int) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     refused = 0
     counter = iter(range(10**9))
     deadline = 0.0
+    host, port = url.removeprefix("http://").split(":")
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(connection: Connection) -> None:
         nonlocal refused
         while time.monotonic() < deadline:
             n = next(counter)
@@ -94,24 +134,25 @@ async def load(url: str, texts: list[str], clients: int, seconds: float, unique:
                 question = unique_text(question, n)
             started = time.perf_counter()
             try:
-                response = await http.post(url + "/v1/chat", json={"question": question})
-                if response.status_code != 200:
-                    errors.append(str(response.status_code))
+                status, data = await connection.post_json("/v1/chat", {"question": question})
+                if status != 200:
+                    errors.append(str(status))
                     continue
-                refused += bool(response.json().get("refused"))
-            except httpx.HTTPError as exc:
+                refused += bool(json.loads(data).get("refused"))
+            except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as exc:
                 errors.append(type(exc).__name__)
                 continue
             latencies.append(time.perf_counter() - started)
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
-        for text in texts[: warmup or len(texts)]:  # warm-up, sequential
-            await http.post(url + "/v1/chat", json={"question": text})
-        deadline = time.monotonic() + seconds
-        started = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(clients)))
-        elapsed = time.perf_counter() - started
+    connections = [Connection(host, int(port)) for _ in range(clients)]
+    for text in texts[: warmup or len(texts)]:  # warm-up, sequential
+        await connections[0].post_json("/v1/chat", {"question": text})
+    deadline = time.monotonic() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*(client(connection) for connection in connections))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
     return {
         "requests": len(latencies),
         "errors": len(errors),

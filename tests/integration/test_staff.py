@@ -416,6 +416,13 @@ def test_admin_manages_users_and_staff_cannot(app):
     assert response.status_code == 303
     assert log_in(app, "ny", "langt-passord-1").status_code == 303
     log_in(app, "admin")
+    page = app.get("/staff/users")
+    refused = app.post(
+        "/staff/users",
+        data={"csrf": csrf_of(page.text), "username": "kort", "password": "kort", "role": "staff"},
+    )
+    # the admin is told in bokmål why, with the length filled in (staff_error)
+    assert refused.status_code == 422 and "Passordet må ha minst 10 tegn." in refused.text
     regions = app.get("/staff/regions").text
     assert "Møre og Romsdal" in regions and "innkjop-nasjonal@example.no" in regions
 

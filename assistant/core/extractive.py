@@ -174,11 +174,7 @@ def candidates(
         else:
             similarities = [float(v) for v in vectors @ query_vector] if units else []
         headings = _headings(hit)  # a plain-text page's title line is a unit of its text, not an answer
-        kept = [
-            (u, s)
-            for u, s in zip(units, similarities, strict=True)
-            if " ".join(u.text.lower().split()) not in headings
-        ]
+        kept = [(u, s) for u, s in zip(units, similarities, strict=True) if _folded(u.text) not in headings]
         similarities = [s for _, s in kept]
         evidence = []
         for unit, similarity in kept:
@@ -203,7 +199,12 @@ def candidates(
 def _headings(hit: Hit) -> set[str]:
     """The chunk's title and the headings of its section path, normalised: never an answer sentence."""
     parts = [hit.chunk.title, *hit.chunk.section.split(">")]
-    return {" ".join(p.lower().split()) for p in parts if p.strip()}
+    return {_folded(p) for p in parts if p.strip()}
+
+
+def _folded(text: str) -> str:
+    """Text compared as a reader would: lower case, whitespace runs as one space."""
+    return " ".join(text.lower().split())
 
 
 def reranked(found: list[Candidate]) -> list[Hit]:
@@ -228,10 +229,10 @@ def recency(hit: Hit, today: date) -> date | None:
 
 def _unsaid(found: list[Candidate], said: str) -> dict[int, list[Evidence]]:
     """Each candidate's units (by id of the candidate) that the previous answer `said` does not hold."""
-    said_key = " ".join(said.lower().split())
+    said_key = _folded(said)
 
     def new(e: Evidence) -> bool:
-        return not said or " ".join(e.text.lower().split()) not in said_key
+        return not said or _folded(e.text) not in said_key
 
     return {id(c): [e for e in c.units if new(e)] for c in found}
 

@@ -69,6 +69,8 @@ def _history_and_key(services: Services, conversation_id: str | None, question: 
     deps = services.deps
     if history.turns or deps.chat_model is not None:
         return history, None
+    store = deps.retriever.store
+    store.vectors()  # a deleted vector store directory is a 503 for a cached answer too, not a stale 200
     # The entry holds `deps` itself and is used only for that object: swapped dependencies (tests, changed
     # settings) never see answers of the old ones, and the id cannot be reused while the entry exists.
-    return history, (id(deps), deps.retriever.store.snapshot().generation, deps.today(), question.strip())
+    return history, (id(deps), store.snapshot().generation, deps.today(), question.strip())

@@ -166,7 +166,8 @@ def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> Fo
     vector = deps.retriever.query_vector(query)
     found = extractive.candidates(terms, hits, vector, deps.unit_vectors if semantic else None)
     model = deps.settings.embedding_model if semantic else None
-    return Found(hits, terms, found, model, frozenset(range(len(own))) if previous else None)
+    new_terms = frozenset(i for i, t in enumerate(own) if not t.time_frame) if previous else None
+    return Found(hits, terms, found, model, new_terms)
 
 
 def meaning_lost(deps: Deps, found: Found, query: str, language: str) -> float:

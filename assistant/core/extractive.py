@@ -57,11 +57,27 @@ _ASKS_FOR_MONEY = re.compile(
 _MONEY = re.compile(
     r"\d[\d .,]*\s*(kr\b|kroner|nok\b|mill|mrd|milliard|billion|million)|\b(nok|kr\.?)\s*\d", re.I
 )
-# Questions whose answer is a number, an amount or a date: evidence without a digit does not answer them.
+# Questions whose answer is a number or an amount: evidence without a digit does not answer them.
 _ASKS_FOR_NUMBER = re.compile(
     r"\b(hvor (mye|mange|lenge|stor\w*|høy\w*)|kor (mykje|mange|lenge|stor\w*|høg\w*)|"
-    r"hvilket år|kva år|how (many|much|long|high)|what year|which year)\b"
-    r"|(^|[,;]\s*(og|and)\s+)(når|when)\b",
+    r"how (many|much|long|high))\b",
+    re.IGNORECASE,
+)
+# Questions whose answer is a point in time: "når" with a verb in the past or a coming-into-force verb (not
+# "Når er det forbudt å …?", which asks for a condition), a year or a date asked for outright.
+_ASKS_FOR_TIME = re.compile(
+    r"(^|[,;]\s*(og|and)\s+)(når|kva tid|when)\s+(ble|vart|var|kom|trådte|trer|tok|gikk|fikk|"
+    r"startet|starta|begynte|lanserte|was|were|did|\w+(ede|ete|et|te|de|ed))\b"
+    r"|\b(hvilket år|kva år|what year|which year|fra når|frå når|fra hvilken dato|frå kva dato|"
+    r"since when|from when|from what date)\b",
+    re.IGNORECASE,
+)
+# A point in time in an answer: a year, or a day and month.
+_TIME = re.compile(
+    r"(?<!\d)(19|20)\d\d(?!\d)|\b\d{1,2}\.\s*(januar|februar|mars|april|mai|juni|juli|august|september|"
+    r"oktober|november|desember)|\b(january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)\s+\d{1,2}\b|\b\d{1,2}\s+(january|february|march|april|may|june|july|august|"
+    r"september|october|november|december)\b",
     re.IGNORECASE,
 )
 _ASKS_FOR_LIST = re.compile(
@@ -124,11 +140,14 @@ def is_multi_part(question: str) -> bool:
 
 
 def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
-    """False when the question asks for an amount of money, a number or a date and none of the chosen units
-    has one ("Hva koster en elbil?" answered with the rules for electric cars is not an answer)."""
+    """False when the question asks for an amount of money, a point in time or a number and none of the
+    chosen units has one ("Hva koster en elbil?" answered with the rules for electric cars is not an
+    answer, nor "Når ble det startet?" with "29 partnere")."""
     question = question.strip()
     if _ASKS_FOR_MONEY.search(question):
         return any(_MONEY.search(e.sentence) for e in chosen)
+    if _ASKS_FOR_TIME.search(question):
+        return any(_TIME.search(e.sentence) for e in chosen)
     if _ASKS_FOR_NUMBER.search(question):
         return any(_NUMBER.search(e.sentence) for e in chosen)
     return True

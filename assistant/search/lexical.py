@@ -25,11 +25,13 @@ from assistant.search.glossary import EQUIVALENTS
 @dataclass(frozen=True)
 class Term:
     """One search term of a question: stems that count as the same term, and its weight (idf); `unknown`
-    holds the question's word when the corpus never uses it (not even as a compound part or one edit away)."""
+    holds the question's word when the corpus never uses it (not even as a compound part or one edit away);
+    `time_frame` marks a word of a phrase that sets the question's time ("i dag"), not its subject."""
 
     alternatives: frozenset[str]
     weight: float
     unknown: str = ""
+    time_frame: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ _STOPWORD_TEXT = """
     lurer spørsmål takk hei
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Phrases that set the question's time frame, not its subject ("Og hva er den i dag?"): they stay search
+# terms ("I dag er det DFØ som …"), but a follow-up made of them alone brings no new subject.
+_TIME_FRAME = re.compile(
+    r"\b(i dag|idag|i år|for tiden|for tida|no for tida|today|now|currently|at the moment|at present|"
+    r"these days|this year)\b",
+    re.IGNORECASE,
+)
 SPLIT_CACHE_SIZE = 20_000
 
 
@@ -116,9 +125,14 @@ class LexicalIndex:
         """
         stem = _stemmer().stemWord
         out: list[Term] = []
-        for position, word in enumerate(_WORD.findall(text)):
+        frames = [m.span() for m in _TIME_FRAME.finditer(text)]
+        for position, match in enumerate(_WORD.finditer(text)):
+            word = match.group()
             lower = word.lower()
             if lower in STOPWORDS:
+                continue
+            if any(start <= match.start() < end for start, end in frames):
+                out.append(Term(frozenset({stem(lower)}), scale * self.idf(stem(lower)), time_frame=True))
                 continue
             token = stem(lower)
             alternatives = {token} | {stem(w) for e in EQUIVALENTS.get(lower, ()) for w in _WORD.findall(e)}

@@ -206,9 +206,16 @@ def test_a_follow_up_does_not_repeat_the_previous_answer_and_answers_what_it_add
             True,
         ),  # "når" as a conjunction
         ("Hvem signerte brevet?", "Tre statsråder signerte brevet.", True),
+        # "når" with a past verb asks for a point in time: a count is not one
+        ("Når ble det startet?", "Programmet har 29 partnere.", False),
+        ("Når ble det startet?", "Programmet ble startet i 2010.", True),
+        ("When was Difi established?", "Difi was established on 1 January 2008.", True),
+        ("Fra hvilken dato gjelder kravet?", "Kravet gjelder fra 1. juli 2024.", True),
+        # "når" asking for a condition needs no digit
+        ("Når er det forbudt å forhandle?", "I en åpen anbudskonkurranse er det forbudt.", True),
     ],
 )
-def test_a_question_for_a_number_or_date_needs_evidence_with_one(question, evidence, expected):
+def test_a_question_for_a_number_or_a_time_needs_evidence_with_one(question, evidence, expected):
     found = candidates([term("brevet")], [hit(evidence)], VECTOR, UnitVectors(EMBEDDER))
     assert found and found[0].units, "the evidence sentence must be a unit"
     assert answers_the_kind(question, found[0].units) is expected

@@ -8,7 +8,7 @@ from assistant.core.grounding import ground
 from assistant.core.sentences import split_sentences
 from assistant.core.triage import detect_language, is_follow_up, is_injection, with_its_own_time
 from assistant.models import Chunk
-from assistant.search.lexical import tokenize
+from assistant.search.lexical import LexicalIndex, tokenize
 
 
 @pytest.mark.parametrize(
@@ -126,3 +126,18 @@ def test_requests_to_produce_content_are_told_apart_from_questions(text, expecte
 )
 def test_a_follow_up_naming_its_own_time_drops_the_previous_questions_time(previous, follow_up, context):
     assert with_its_own_time(previous, follow_up) == context
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Og hva er den i dag?", []),  # only a time frame: no new subject for a follow-up
+        ("What is it now?", []),
+        ("Hvem følger opp planen i dag?", ["følg", "plan"]),
+    ],
+)
+def test_a_time_frame_is_a_search_term_but_not_the_subject(question, subject):
+    lexical = LexicalIndex.build(["I dag følger DFØ opp planen.", "Planen ble laget i 2007."])
+    terms = lexical.terms(question)
+    assert any(t.time_frame for t in terms)  # still searched: "I dag er det DFØ som …"
+    assert sorted(a for t in terms if not t.time_frame for a in t.alternatives) == subject

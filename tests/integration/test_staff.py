@@ -74,11 +74,12 @@ def test_everything_under_staff_needs_a_login(app):
     ):
         response = app.get(path, follow_redirects=False)
         assert response.status_code == 303, path
-        assert response.headers["location"].startswith("/staff/login")
+        assert response.headers["location"] == f"/staff/login?next={path}"  # back to the page after login
     for path in ("/staff/api/queue", "/staff/export/log.csv", "/staff/export/queue.csv"):
         response = app.get(path)
         assert response.status_code == 401, path
-        assert response.json()["error"]["code"] == "http_error"
+        error = response.json()["error"]
+        assert error["code"] == "http_error" and error["message"] == "Log in at /staff/login first."
     assert app.post("/staff/answers", data={"answer": "x"}, follow_redirects=False).status_code == 303
 
 

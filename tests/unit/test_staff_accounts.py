@@ -91,7 +91,8 @@ def test_a_provider_users_name_cannot_be_taken_by_a_local_user(db):
 
 def test_log_in_needs_the_right_password_of_a_local_user_and_starts_a_session(db):
     """Kills `checkpw` on the wrong values, `or` → `and`, the provider user's missing password treated as a
-    password, and a session started without its hash, user, CSRF token or expiry."""
+    password (also `row = None` → `""`, which the password of the stand-in hash, "-", then gets past), and a
+    session started without its hash, user, CSRF token or expiry."""
     kari = auth.add_user(db, "kari", PASSWORD, role="staff", region="Vestland")
     assert auth.log_in(db, "kari", "feil-passord-123", hours=2) is None
     assert auth.log_in(db, "nobody", PASSWORD, hours=2) is None
@@ -105,6 +106,7 @@ def test_log_in_needs_the_right_password_of_a_local_user_and_starts_a_session(db
     assert before + timedelta(hours=2) <= expires <= datetime.now(UTC) + timedelta(hours=2)
     _, provider = auth.sign_in_provider_user(db, identity("sub-1"), id_token="id", hours=1)
     assert auth.log_in(db, provider.user.username, "", hours=1) is None  # no password: never a local login
+    assert auth.log_in(db, provider.user.username, "-", hours=1) is None  # nor the stand-in hash's password
 
 
 def test_current_finds_the_login_until_it_expires_and_log_out_ends_it(db):

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import InputError
 from assistant.regions import load_regions, region_id
 from assistant.staff import charts, clusters, export
 from assistant.staff.log import LogEntry, overview, queue_reasons
+from assistant.staff.web import staff_error
 
 TODAY = date(2025, 3, 20)
 
@@ -142,3 +144,12 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 def test_chart_labels_are_escaped():
     svg = str(charts.bar_chart("<script>", ["<b>"], [3]))
     assert "<script>" not in svg and "&lt;b&gt;" in svg
+
+
+def test_a_form_refusal_is_told_in_bokmal_and_one_without_a_bokmal_text_keeps_its_own_message():
+    """Kills `staff_error`'s fallback dropped or set to None (an error code without a text would crash the
+    form's 422 page instead of naming the problem); the bokmål side is also checked on the users form."""
+    weak = InputError("The password must be at least 10 characters.", code="weak_password")
+    assert staff_error(weak) == "Passordet må ha minst 10 tegn."
+    odd = InputError("The source registry is locked.", code="no_text_for_this_code")
+    assert staff_error(odd) == "The source registry is locked."

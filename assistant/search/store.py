@@ -35,6 +35,7 @@ from assistant.config import Settings
 from assistant.errors import StoreError
 from assistant.models import Chunk
 from assistant.platform.files import file_identity
+from assistant.search.exact import EXACT_SEARCH_CHUNKS, LiveVectors
 from assistant.search.lexical import LexicalIndex
 from assistant.search.unit_table import UnitTable
 
@@ -164,6 +165,8 @@ class Store:
         self._reopen_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._pointer_mtime: float | None = None
+        self._live_vectors: tuple[tuple, LiveVectors] | None = None  # by (generation, store file)
+        self._live_vectors_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------------------
 
@@ -250,8 +253,11 @@ class Store:
         repeated question otherwise (docs/performance.md)."""
         return lru_cache(maxsize=NEAREST_CACHE)(self._query_nearest)
 
-    def _query_nearest(self, _generation: str, query: bytes, n: int) -> tuple[tuple[str, float], ...]:
+    def _query_nearest(self, generation: str, query: bytes, n: int) -> tuple[tuple[str, float], ...]:
         vector = np.frombuffer(query, dtype=np.float32)
+        live = self._exact_vectors(generation)
+        if live is not None:
+            return live.nearest(vector, n)
         try:
             result = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=n, include=["distances"]
@@ -260,6 +266,25 @@ class Store:
             raise StoreError(f"Vector search failed: {exc}") from exc
         ids, distances = result["ids"][0], result["distances"][0]
         return tuple((chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=True))
+
+    def _exact_vectors(self, generation: str) -> LiveVectors | None:
+        """The generation's vectors in memory for exact search (`assistant.search.exact`): embedded store
+        and at most EXACT_SEARCH_CHUNKS live chunks; read from Chroma once per generation and vector store
+        file (a replaced store directory is reopened, with another identity). None: ask Chroma."""
+        snapshot = self.snapshot()
+        if self.settings.chroma_url or snapshot.generation != generation:
+            return None
+        if len(snapshot.chunks) > EXACT_SEARCH_CHUNKS:
+            return None
+        key = (generation, self._chroma_identity)
+        with self._live_vectors_lock:
+            if self._live_vectors is None or self._live_vectors[0] != key:
+                try:
+                    live = LiveVectors.load(self.collection, [c.chunk_id for c in snapshot.chunks])
+                except Exception as exc:  # chromadb raises many unrelated types for a broken store
+                    raise StoreError(f"Vector search failed: {exc}") from exc
+                self._live_vectors = (key, live)
+            return self._live_vectors[1]
 
     def unit_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
         """The answer-unit vectors the published generation holds for these keys (`unit_table.unit_key`),

@@ -74,7 +74,7 @@ def chunk_units(text: str) -> list[Unit]:
         sentences = split_sentences(line)
         for n, sentence in enumerate(sentences):
             last = n == len(sentences) - 1
-            if last and sentence.endswith(":"):
+            if last and (sentence.endswith(":") or _leads_into_list(sentence, lines, i)):
                 items = []
                 while i < len(lines) and (not lines[i].strip() or _LIST_ITEM.match(lines[i])):
                     if lines[i].strip():
@@ -88,6 +88,18 @@ def chunk_units(text: str) -> list[Unit]:
             if is_answer_text(sentence):
                 units.append(Unit(sentence, len(units)))
     return units
+
+
+def _leads_into_list(sentence: str, lines: list[str], i: int) -> bool:
+    """True for a sentence left open before a list ("Disse er å" then "1. kjøpe …"): a lead-in without its
+    colon, which web pages often drop. It must read as a sentence cut off (ending on a word no sentence ends
+    on) or be a sentence's length: a heading or a menu's label over a list is neither."""
+    if _TERMINAL.search(sentence) or sentence.rstrip().endswith("?"):
+        return False
+    if not _DANGLING.search(sentence) and len(sentence.split()) < LABEL_WORDS:
+        return False
+    following = next((line for line in lines[i:] if line.strip()), "")
+    return bool(_LIST_ITEM.match(following))
 
 
 def is_answer_text(sentence: str) -> bool:

@@ -93,6 +93,19 @@ def test_a_lead_in_brings_its_list_as_one_verbatim_unit():
     assert [u.text for u in units[1:]] == ["DFØ følger opp planen nå."]
 
 
+def test_a_sentence_left_open_before_a_list_is_its_lead_in_but_a_label_over_a_list_is_not():
+    text = (
+        "Veiledningen gir tre tiltak. Disse er å\n\n1. kjøpe møbler som varer lenger\n"
+        "2. reparere i stedet for å kaste\n3. videreformidle\n\nMeny\n- Hjem\n- Om oss\n- Kontakt"
+    )
+    units = chunk_units(text)
+    assert [render(u) for u in units] == [
+        "Veiledningen gir tre tiltak.",
+        "Disse er å kjøpe møbler som varer lenger; reparere i stedet for å kaste; videreformidle.",
+    ]
+    assert units[1].is_list and units[1].text in text
+
+
 def test_a_table_row_is_a_unit():
     row = "Kontraktstype: Nasjonal terskelverdi; Statlige myndigheter: 1 300 000 kr"
     assert [u.text for u in chunk_units(row)] == [row]

@@ -78,7 +78,9 @@ def test_a_bracket_or_quote_is_not_a_stop_and_a_line_ending_on_a_dangling_word_i
 
 
 def test_the_title_line_of_a_plain_text_page_is_not_an_answer_unit():
-    title = "Innstilling fra komiteen om Riksrevisjonens undersøkelse av grønne offentlige anskaffelser i staten"
+    title = (
+        "Innstilling fra komiteen om Riksrevisjonens undersøkelse av grønne offentlige anskaffelser i staten"
+    )
     page = hit(f"{title}\nRiksrevisjonen fant at klima- og miljøhensyn sjelden ble vektlagt i anskaffelsene.")
     page.chunk.title = title
     chosen, _ = compose("Hva fant Riksrevisjonen om grønne anskaffelser?", [term("riksrevisjonen")], [page])

@@ -77,5 +77,7 @@ def test_every_corpus_document_cites_a_specific_page():
         if not is_document(path):
             continue
         source = urlsplit(load(path, path.name).source)
-        assert source.scheme in ("https", "http") and source.netloc, f"{path.name}: source {source.geturl()!r}"
+        assert source.scheme in ("https", "http") and source.netloc, (
+            f"{path.name}: source {source.geturl()!r}"
+        )
         assert source.path.strip("/"), f"{path.name}: {source.geturl()!r} is a bare domain"

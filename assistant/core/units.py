@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from assistant.core.sentences import split_sentences
 from assistant.core.triage import is_injection
 from assistant.errors import StoreError
 from assistant.models import Chunk
+from assistant.platform.lru import LruCache
 from assistant.search.embeddings import Embedder
 from assistant.search.unit_table import unit_key
 
@@ -141,28 +141,23 @@ class UnitVectors:
         self.max_chunks = max_chunks
         self.stored = stored
         self.embedded = 0
-        self._cache: OrderedDict[str, tuple[list[Unit], np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LruCache[tuple[list[Unit], np.ndarray]] = LruCache(max_chunks)
+        self._lock = threading.Lock()  # guards `embedded`
 
     def get(self, chunks: list[Chunk]) -> dict[str, tuple[list[Unit], np.ndarray]]:
         """(units, unit vectors) for each chunk; the units of all chunks not seen yet in one embed call."""
-        with self._lock:
-            found = {c.chunk_id: self._cache[c.chunk_id] for c in chunks if c.chunk_id in self._cache}
-            for chunk_id in found:
-                self._cache.move_to_end(chunk_id)
+        found = {c.chunk_id: entry for c in chunks if (entry := self._cache.get(c.chunk_id)) is not None}
         missing = list({c.chunk_id: c for c in chunks if c.chunk_id not in found}.values())
         if missing:
             per_chunk = [chunk_units(c.text) for c in missing]
             texts = [embedding_text(c, u) for c, units in zip(missing, per_chunk, strict=True) for u in units]
             vectors = self._vectors(texts)
             offset = 0
-            with self._lock:
-                for chunk, units in zip(missing, per_chunk, strict=True):
-                    entry = (units, vectors[offset : offset + len(units)])
-                    offset += len(units)
-                    found[chunk.chunk_id] = self._cache[chunk.chunk_id] = entry
-                while len(self._cache) > self.max_chunks:
-                    self._cache.popitem(last=False)
+            for chunk, units in zip(missing, per_chunk, strict=True):
+                entry = (units, vectors[offset : offset + len(units)])
+                offset += len(units)
+                found[chunk.chunk_id] = entry
+                self._cache.put(chunk.chunk_id, entry)
         return found
 
     def _vectors(self, texts: list[str]) -> np.ndarray:

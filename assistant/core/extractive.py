@@ -287,7 +287,7 @@ def choose(
     best = ties[0]
     today = today or date.today()
     best_date = recency(best.hit, today)
-    if asks_about_the_past(question) or best_date is None:
+    if asks_about_the_past(question, today) or best_date is None:
         return best, None
     newer = [
         c

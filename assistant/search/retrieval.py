@@ -21,10 +21,11 @@ CANDIDATES = 30
 OUTDATED_PENALTY = 0.6
 REFERENCE_PENALTY = 0.5
 _PAST = re.compile(
-    r"\b(1[89]\d\d|20[01]\d|202[0-3])\b|\b(den gang|dengang|opprinnelig|historisk|tidligere|før|"
-    r"the time|originally|historically|previously|used to|then)\b",
+    r"\b(den gang|dengang|opprinnelig|historisk|tidligere|før|the time|originally|historically|previously|"
+    r"used to|then)\b",
     re.IGNORECASE,
 )
+_NAMED_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,13 @@ class Hit:
     lexical: float = 0.0
 
 
-def asks_about_the_past(question: str) -> bool:
-    """A question naming an earlier year or the old days should not be steered to today's rules."""
-    return bool(_PAST.search(question))
+def asks_about_the_past(question: str, today: date | None = None) -> bool:
+    """A question about the old days, or whose latest year named is before this one ("i 2012", "planen fra
+    2007"; not "i perioden 2024–2026" in 2026), should not be steered to today's rules."""
+    if _PAST.search(question):
+        return True
+    years = [int(y) for y in _NAMED_YEAR.findall(question)]
+    return bool(years) and max(years) < (today or date.today()).year
 
 
 class Retriever:
@@ -122,7 +127,7 @@ class Retriever:
         for hit in hits:
             if hit.chunk.is_reference:
                 hit.score *= REFERENCE_PENALTY
-        if today and not asks_about_the_past(query):
+        if today and not asks_about_the_past(query, today):
             for hit in hits:
                 if hit.chunk.valid_to and hit.chunk.valid_to < today:
                     hit.score *= OUTDATED_PENALTY

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from assistant.core.grounding import ground
@@ -9,6 +11,7 @@ from assistant.core.sentences import split_sentences
 from assistant.core.triage import detect_language, is_follow_up, is_injection, with_its_own_time
 from assistant.models import Chunk
 from assistant.search.lexical import LexicalIndex, tokenize
+from assistant.search.retrieval import asks_about_the_past
 
 
 @pytest.mark.parametrize(
@@ -141,3 +144,18 @@ def test_a_time_frame_is_a_search_term_but_not_the_subject(question, subject):
     terms = lexical.terms(question)
     assert any(t.time_frame for t in terms)  # still searched: "I dag er det DFØ som …"
     assert sorted(a for t in terms if not t.time_frame for a in t.alternatives) == subject
+
+
+@pytest.mark.parametrize(
+    ("question", "today", "past"),
+    [
+        ("Hva var terskelverdien i 2024?", date(2026, 12, 3), True),
+        ("Hva var terskelverdien i 2024?", date(2024, 6, 1), False),  # the same words, asked that year
+        ("Hvilken terskelverdi gjelder i perioden 2024–2026?", date(2026, 12, 3), False),
+        ("Hvilke områder har handlingsplanen fra 2007?", date(2026, 12, 3), True),
+        ("Hvem hjalp innkjøperne den gang?", date(2026, 12, 3), True),
+        ("Hva er terskelverdien?", date(2026, 12, 3), False),
+    ],
+)
+def test_a_question_is_about_the_past_by_the_latest_year_it_names_counted_from_today(question, today, past):
+    assert asks_about_the_past(question, today) is past

@@ -271,8 +271,8 @@ class Store:
         """The generation's vectors in memory for exact search (`assistant.search.exact`): embedded store
         and at most EXACT_SEARCH_CHUNKS live chunks; read from Chroma once per generation and vector store
         file (a replaced store directory is reopened, with another identity). None: ask Chroma."""
-        snapshot = self.snapshot()
-        if self.settings.chroma_url or snapshot.generation != generation:
+        snapshot = self._snapshot  # `dense_search` has just taken it: no second `stat` of the pointer
+        if self.settings.chroma_url or snapshot is None or snapshot.generation != generation:
             return None
         if len(snapshot.chunks) > EXACT_SEARCH_CHUNKS:
             return None

@@ -9,7 +9,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
 
 from assistant.errors import InputError
 from assistant.platform.db import Database
@@ -204,3 +204,23 @@ def test_csrf_needs_the_sessions_own_token_and_staff_see_only_their_region(db):
     assert not staff.user.may_see("Nordland") and not staff.user.may_see(None)
     assert not staff.user.is_admin and admin.user.is_admin
     assert admin.user.may_see("Nordland") and admin.user.may_see(None)
+
+
+def test_a_name_created_by_another_request_between_the_check_and_the_insert_is_refused_as_taken(db):
+    """Kills the concurrent-creation branch's message and code changed or dropped: the name is inserted by a
+    second connection just before this request's INSERT (the check found no row), so the unique constraint
+    refuses it."""
+    raced: list[str] = []
+
+    def other_request_first(conn, cursor, statement, parameters, context, executemany):
+        if not raced and statement.lstrip().upper().startswith("INSERT INTO STAFF_USERS"):
+            raced.append(statement)
+            with db.engine.connect() as other, other.begin():
+                other.execute(insert(StaffUserRow).values(username="kari", role="staff", region="vestland"))
+
+    event.listen(db.engine, "before_cursor_execute", other_request_first)
+    assert refused(auth.add_user, db, "kari", PASSWORD, role="staff", region="Vestland") == (
+        "username_taken",
+        "That username is taken.",
+    )
+    assert raced  # the race happened where it was meant to

@@ -125,8 +125,10 @@ async def answer(question: str, conversation: Conversation | None = None, *, dep
         return refusal.model_copy(update={"answer": INJECTION_REFUSAL[language], "confidence": 0.0})
     if not found.hits or confidence < deps.settings.refusal_threshold or is_task_request(question):
         return refusal
-    lost = await run_blocking(meaning_lost, deps, found, query, language)
-    if lost > MEANING_LOST_LIMIT.get(found.model or "", 1.0):
+    # Only then, and only for a model with a limit, is the shortened query embedded: most questions never
+    # need it (refused before, no unknown words, another language), so it is not batched with the question.
+    limit = MEANING_LOST_LIMIT.get(found.model or "")
+    if limit is not None and await run_blocking(meaning_lost, deps, found, query, language) > limit:
         return refusal
     composed = None
     if deps.chat_model is not None:
@@ -159,9 +161,6 @@ def _retrieve(deps: Deps, query: str, question: str, previous: str | None) -> Fo
     own = lexical.terms(question)
     terms = own + (lexical.terms(previous, scale=HISTORY_WEIGHT) if previous else [])
     semantic = deps.settings.answer_choice == "semantic"
-    kept = without_unknown_words(query, terms) if semantic else None
-    # meaning_lost's embedding goes into the question's own batch (and the cache), not a second one after
-    deps.retriever.query_vectors([query, kept] if kept else [query])
     hits = deps.retriever.search(query, today=deps.today(), terms=terms)
     vector = deps.retriever.query_vector(query)
     found = extractive.candidates(terms, hits, vector, deps.unit_vectors if semantic else None)
@@ -174,14 +173,14 @@ def meaning_lost(deps: Deps, found: Found, query: str, language: str) -> float:
     """1 − cosine of the query with the query less the question's words no source uses: near 0 when those
     words are asides ("til skulekantina"), large when the question is about them ("foreldrepermisjon").
     0 for a question in a language most sources are not written in (its words are unknown for that reason
-    alone). Blocking (it may embed the shortened query)."""
+    alone). Blocking (it embeds the shortened query)."""
     kept = without_unknown_words(query, found.terms)
     snapshot = deps.retriever.store.snapshot()
     if kept is None or found.model is None or deps.retriever.language_share(snapshot, language) < 0.5:
         return 0.0
     if not kept:
         return 1.0
-    query_vector, kept_vector = deps.retriever.query_vectors([query, kept])  # cached by `_retrieve`
+    query_vector, kept_vector = deps.retriever.query_vectors([query, kept])  # the query is cached
     return 1.0 - float(query_vector @ kept_vector)
 
 

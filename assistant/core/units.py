@@ -35,8 +35,9 @@ StoredVectors = Callable[[list[str]], dict[str, np.ndarray]]  # unit keys → th
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _TABLE_ROW = re.compile(r"^[^:\n]{1,60}: [^\n]+;[^\n]*$")  # "Header: value; Header: value"
+_CLOSERS = '»"”’)]'  # closing quotes and brackets a sentence's final stop may stand inside
 # A sentence ends in a full stop, "!" or "…", perhaps inside closing quotes or brackets ("(bokmål)" does not).
-_TERMINAL = re.compile(r"[.!…][»\"”’)\]]*$")
+_TERMINAL = re.compile(rf"[.!…][{re.escape(_CLOSERS)}]*$")
 # Words no sentence ends on (infinitive marker, conjunctions, articles, prepositions, copulas): a line without
 # a final stop ending in one is a lead-in cut from its list, or a fragment ("… fra mat er å").
 _DANGLING = re.compile(
@@ -109,7 +110,7 @@ def is_answer_text(sentence: str) -> bool:
         return False
     if not _TERMINAL.search(sentence) and (len(words) < LABEL_WORDS or _DANGLING.search(sentence)):
         return False
-    if sentence.rstrip('»")').endswith("?"):  # a question (an FAQ heading, a rhetorical one) answers nothing
+    if sentence.rstrip(_CLOSERS).endswith("?"):  # a question (an FAQ heading, a rhetorical one): no answer
         return False
     return not is_injection(sentence)
 

@@ -24,6 +24,7 @@ from datetime import date
 
 import numpy as np
 
+from assistant.core.triage import MONTHS
 from assistant.core.units import Unit, UnitVectors, chunk_units, render
 from assistant.search.lexical import Term, tokenize
 from assistant.search.retrieval import Hit, asks_about_the_past
@@ -72,12 +73,11 @@ _ASKS_FOR_TIME = re.compile(
     r"since when|from when|from what date)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_NB_MONTHS, _EN_MONTHS = ("|".join(MONTHS[language]) for language in ("nb", "en"))
 # A point in time in an answer: a year, or a day and month.
 _TIME = re.compile(
-    r"(?<!\d)(19|20)\d\d(?!\d)|\b\d{1,2}\.\s*(januar|februar|mars|april|mai|juni|juli|august|september|"
-    r"oktober|november|desember)|\b(january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)\s+\d{1,2}\b|\b\d{1,2}\s+(january|february|march|april|may|june|july|august|"
-    r"september|october|november|december)\b",
+    rf"{_YEAR.pattern}|\b\d{{1,2}}\.\s*({_NB_MONTHS})|\b({_EN_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}\s+({_EN_MONTHS})\b",
     re.IGNORECASE,
 )
 _ASKS_FOR_LIST = re.compile(
@@ -90,7 +90,6 @@ _NUMBER = re.compile(
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _LISTED_PARTS = re.compile(r":\s*[^,?]+,[^?]*\b(og|and)\b", re.IGNORECASE)
 
 

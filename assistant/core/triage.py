@@ -165,7 +165,7 @@ DATED_NOTE = {
     "en": "(This follows the newest source, dated {date}.)",
 }
 OTHER_FIGURES = {"nb": "; eldre kilder oppgir andre tall", "en": "; older sources give other figures"}
-_MONTHS = {
+MONTHS = {  # month names as dates are written, by language
     "nb": [
         "januar",
         "februar",
@@ -199,7 +199,7 @@ _MONTHS = {
 
 def format_date(when: date, language: str) -> str:
     """ "5. januar 2024" / "5 January 2024"."""
-    month = _MONTHS[language][when.month - 1]
+    month = MONTHS[language][when.month - 1]
     return f"{when.day}. {month} {when.year}" if language == "nb" else f"{when.day} {month} {when.year}"
 
 

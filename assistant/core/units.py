@@ -95,7 +95,7 @@ def _leads_into_list(sentence: str, lines: list[str], i: int) -> bool:
     """True for a sentence left open before a list ("Disse er å" then "1. kjøpe …"): a lead-in without its
     colon, which web pages often drop. It must read as a sentence cut off (ending on a word no sentence ends
     on) or be a sentence's length: a heading or a menu's label over a list is neither."""
-    if _TERMINAL.search(sentence) or sentence.rstrip().endswith("?"):
+    if _TERMINAL.search(sentence) or _is_question(sentence):
         return False
     if not _DANGLING.search(sentence) and len(sentence.split()) < LABEL_WORDS:
         return False
@@ -110,9 +110,13 @@ def is_answer_text(sentence: str) -> bool:
         return False
     if not _TERMINAL.search(sentence) and (len(words) < LABEL_WORDS or _DANGLING.search(sentence)):
         return False
-    if sentence.rstrip(_CLOSERS).endswith("?"):  # a question (an FAQ heading, a rhetorical one): no answer
+    if _is_question(sentence):  # an FAQ heading, a rhetorical question: it answers nothing
         return False
     return not is_injection(sentence)
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().rstrip(_CLOSERS).endswith("?")
 
 
 def render(unit: Unit) -> str:
@@ -139,7 +143,6 @@ class UnitVectors:
         self, embedder: Embedder, max_chunks: int = UNIT_CACHE_CHUNKS, stored: StoredVectors | None = None
     ) -> None:
         self.embedder = embedder
-        self.max_chunks = max_chunks
         self.stored = stored
         self.embedded = 0
         self._cache: LruCache[tuple[list[Unit], np.ndarray]] = LruCache(max_chunks)

@@ -131,10 +131,10 @@ class LexicalIndex:
             lower = word.lower()
             if lower in STOPWORDS:
                 continue
-            if any(start <= match.start() < end for start, end in frames):
-                out.append(Term(frozenset({stem(lower)}), scale * self.idf(stem(lower)), time_frame=True))
-                continue
             token = stem(lower)
+            if any(start <= match.start() < end for start, end in frames):
+                out.append(Term(frozenset({token}), scale * self.idf(token), time_frame=True))
+                continue
             alternatives = {token} | {stem(w) for e in EQUIVALENTS.get(lower, ()) for w in _WORD.findall(e)}
             known = {a for a in alternatives if a in self.doc_freq}
             if known:

@@ -25,7 +25,9 @@ from assistant.search.glossary import EQUIVALENTS
 @dataclass(frozen=True)
 class Term:
     """One search term of a question: stems that count as the same term, and its weight (idf); `unknown`
-    holds the question's word when the corpus never uses it (not even as a compound part or one edit away);
+    holds the question's word when the corpus never uses it (not even as a compound part or one edit away;
+    a word found only by its first compound element is unknown too, as the head that carries its meaning is
+    not the corpus's: "arbeidsgiverperioden" is searched as "arbeidsgiverorganisasjon", but is not it);
     `time_frame` marks a word of a phrase that sets the question's time ("i dag"), not its subject."""
 
     alternatives: frozenset[str]
@@ -90,7 +92,7 @@ class LexicalIndex:
         self._vocab = bm25.vocab_dict
         self.doc_freq = doc_freq
         self.size = size
-        self._split_cache: dict[str, list[str] | None] = {}
+        self._split_cache: dict[str, tuple[list[str], bool] | None] = {}
         self._vocabulary_index: _Vocabulary | None = None
 
     @classmethod
@@ -141,20 +143,25 @@ class LexicalIndex:
                 out.append(Term(frozenset(known), scale * max(self.idf(a) for a in known)))
                 continue
             searchable = len(token) >= 5 and not token.isdigit()
-            parts = self._resolve(token) if searchable else None
-            if parts:
-                out.extend(Term(frozenset({p}), scale * self.idf(p)) for p in parts)
+            resolved = self._resolve(token) if searchable else None
+            if resolved:
+                parts, same_word = resolved
+                unknown = "" if same_word else word
+                out.extend(Term(frozenset({p}), scale * self.idf(p), unknown=unknown) for p in parts)
             else:
                 proper = position > 0 and word[:1].isupper() and not token.isdigit()
                 weight = scale * self.idf(token) * (2.0 if proper else 1.0)
                 out.append(Term(frozenset({token}), weight, unknown="" if token.isdigit() else word))
         return out
 
-    def _resolve(self, token: str) -> list[str] | None:
+    def _resolve(self, token: str) -> tuple[list[str], bool] | None:
+        """Known stems to search for a stem the corpus never uses, and whether they are the same word (its
+        compound parts, or a spelling one or two edits away) rather than one sharing only its first part."""
         if token not in self._split_cache:
             if len(self._split_cache) >= SPLIT_CACHE_SIZE:  # bounded: questions bring endless new words
                 self._split_cache.clear()
-            self._split_cache[token] = self._decompound(token) or self._nearest(token)
+            parts = self._decompound(token)
+            self._split_cache[token] = (parts, True) if parts else self._nearest(token)
         return self._split_cache[token]
 
     def _decompound(self, token: str) -> list[str] | None:
@@ -172,8 +179,9 @@ class LexicalIndex:
                         best = (score, parts)
         return best[1] if best else None
 
-    def _nearest(self, token: str) -> list[str] | None:
-        """A known stem one or two edits away (same first two letters), else one sharing a long prefix."""
+    def _nearest(self, token: str) -> tuple[list[str], bool] | None:
+        """A known stem one or two edits away (same first two letters; the same word), else one sharing a
+        long prefix (not the same word)."""
         vocabulary = self._vocabulary()
         limit = 1 if len(token) < 8 else 2
         candidates = (
@@ -183,14 +191,14 @@ class LexicalIndex:
         )
         best = min(((_edit_distance(token, c, limit), c) for c in candidates), default=None)
         if best and best[0] <= limit:
-            return [best[1]]
+            return [best[1]], True
         # Same first compound element ("publikasjonskode" ~ "publikasjonsnummer"): a long shared prefix.
         # In sorted order the longest shared prefix is with one of the token's two neighbours.
         need = max(8, int(len(token) * 0.6))
         at = bisect.bisect_left(vocabulary.ordered, token)
         neighbours = vocabulary.ordered[max(0, at - 1) : at + 1]
         prefix = max(neighbours, key=lambda known: _common_prefix(token, known), default=None)
-        return [prefix] if prefix and _common_prefix(token, prefix) >= need else None
+        return ([prefix], False) if prefix and _common_prefix(token, prefix) >= need else None
 
     def _vocabulary(self) -> _Vocabulary:
         if self._vocabulary_index is None:

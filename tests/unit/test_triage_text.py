@@ -147,6 +147,22 @@ def test_a_time_frame_is_a_search_term_but_not_the_subject(question, subject):
 
 
 @pytest.mark.parametrize(
+    ("question", "word", "unknown"),
+    [
+        ("Hvor lang er arbeidsgiverperioden?", "arbeidsgiverperioden", True),  # only its first part is known
+        ("Hva står i arbeidsgiveravtalen?", "arbeidsgiveravtalen", False),  # both compound parts are known
+        ("Hva sier arbeidsgiverorganisasjonene?", "arbeidsgiverorganisasjonene", False),  # the word itself
+        ("Hva er en arbeidsgiverorganisajon?", "arbeidsgiverorganisajon", False),  # one edit away: a typo
+    ],
+)
+def test_a_word_known_only_by_its_first_compound_element_is_searched_but_unknown(question, word, unknown):
+    lexical = LexicalIndex.build(["Arbeidsgiverorganisasjonen inngikk en avtale med arbeidsgiver."])
+    term = next(t for t in lexical.terms(question) if "arbeidsgiv" in "".join(t.alternatives))
+    assert term.alternatives & set(lexical.doc_freq)  # searched by what the corpus has
+    assert (term.unknown == word) is unknown
+
+
+@pytest.mark.parametrize(
     ("question", "today", "past"),
     [
         ("Hva var terskelverdien i 2024?", date(2026, 12, 3), True),

@@ -153,10 +153,15 @@ def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
 
 
 def _coverage(terms: list[Term], stems: set[str], section: set[str], title: set[str]) -> tuple[float, set]:
+    """The idf-weighted share of the question's subject the text covers, and the indexes of the terms it
+    has. A time frame ("i dag") is not the subject, so it weighs nothing (a page saying "trer i kraft i
+    dag" is not for that reason about today), but a unit having it still answers that part ("…, og hvem
+    eier det i dag?")."""
     covered = {i for i, t in enumerate(terms) if t.alternatives & stems}
-    total = sum(t.weight for t in terms) or 1.0
-    value = sum(terms[i].weight for i in covered)
-    for i, term in enumerate(terms):  # a heading names what the text below it is about
+    subject = [(i, t) for i, t in enumerate(terms) if not t.time_frame]
+    total = sum(t.weight for _, t in subject) or 1.0
+    value = sum(t.weight for i, t in subject if i in covered)
+    for i, term in subject:  # a heading names what the text below it is about
         if i not in covered:
             value += term.weight * (HEADING_CREDIT if term.alternatives & section else 0.0)
             value += term.weight * (TITLE_CREDIT if term.alternatives & title - section else 0.0)

@@ -10,7 +10,7 @@ from assistant.core.extractive import answers_the_kind, candidates, is_multi_par
 from assistant.core.units import UnitVectors, chunk_units, embedding_text, render
 from assistant.models import Chunk
 from assistant.search.embeddings import HashEmbedder
-from assistant.search.lexical import Term, tokenize
+from assistant.search.lexical import LexicalIndex, Term, tokenize
 from assistant.search.retrieval import Hit
 
 EMBEDDER = HashEmbedder(dimension=64)
@@ -234,3 +234,15 @@ def test_a_question_for_a_number_or_a_time_needs_evidence_with_one(question, evi
     found = candidates([term("brevet")], [hit(evidence)], VECTOR, UnitVectors(EMBEDDER))
     assert found and found[0].units, "the evidence sentence must be a unit"
     assert answers_the_kind(question, found[0].units) is expected
+
+
+def test_a_time_frame_is_not_the_subject_a_chunk_covers():
+    lexical = LexicalIndex.build(
+        ["Nye terskelverdier trer i kraft i dag.", "Den nasjonale terskelverdien er 1,3 mill."]
+    )
+    terms = lexical.terms("Hva er den nasjonale terskelverdien i dag?")
+    says_today = hit("Nye terskelverdier trer i kraft i dag.", 0)
+    answers = hit("Den nasjonale terskelverdien er 1,3 mill. kroner.", 1)
+    found = candidates(terms, [says_today, answers], VECTOR, None)
+    assert found[0].hit is answers  # "i dag" in the text does not make it about today's threshold
+    assert found[0].coverage == 1.0  # the whole subject: "nasjonal", "terskelverdi"

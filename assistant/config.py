@@ -118,8 +118,9 @@ class Settings(BaseSettings):
         "for comparison (`assistant eval --compare lexical-answer`, docs/performance.md).",
     )
     answer_sentences: int = Field(
-        5,
-        description="Most units (sentences, a lead-in with its list, table rows) in one extractive answer.",
+        8,
+        description="Most units (sentences, a lead-in with its list, table rows) in one extractive answer. "
+        "Its length is capped at 1000 characters too; eight lets a whole chunk of short sentences through.",
     )
 
     # LLM mode

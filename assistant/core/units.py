@@ -3,7 +3,8 @@
 A unit is a sentence, a lead-in ending in ":" together with the list that follows it, or one table row
 ("Header: value; Header: value" as ingest writes them). Each unit is a verbatim substring of the chunk's
 text, so it is its own citation snippet. What is not an answer is never a unit: headings, a lead-in whose
-list is missing, link labels, menu and other fragments that do not read as a sentence, and instruction-like
+list is missing (one that is a whole statement over the text that follows stays: "Fra 2024 er § 7-9 endret:"),
+link labels, menu and other fragments that do not read as a sentence, and instruction-like
 text a document addresses to the assistant.
 
 `UnitVectors` gives the units of a chunk with their vectors: looked up in what ingest stored with the
@@ -45,6 +46,10 @@ _DANGLING = re.compile(
     r"the|a|an|and|or|but|that|is|are|was|were|to|of|in|on|for|with|by|from|as)$",
     re.IGNORECASE,
 )
+# Words pointing ahead to what a lead-in introduces: without it the lead-in says nothing.
+_POINTING = re.compile(
+    r"\b(følgende|fylgjande|disse|desse|dette|slik|sånn|these|this|following|below|nedenfor)$", re.IGNORECASE
+)
 MIN_WORDS = 4  # fewer words than this is a label or a fragment, not an answer
 LABEL_WORDS = 10  # a line without a sentence's final punctuation and shorter than this is a heading or label
 UNIT_CACHE_CHUNKS = 4096  # chunks whose unit vectors are kept (≈ 6 units × 384 floats each: ~40 MB)
@@ -85,7 +90,9 @@ def chunk_units(text: str) -> list[Unit]:
                     start = text.index(sentence)
                     end = text.index(items[-1], start) + len(items[-1])
                     units.append(Unit(text[start:end], len(units), is_list=True))
-                continue  # a lead-in whose list is elsewhere is not an answer
+                elif _introduces_text(sentence, lines, i):
+                    units.append(Unit(sentence, len(units)))
+                continue  # a lead-in whose list is elsewhere (another chunk, a dropped menu) is not one
             if is_answer_text(sentence):
                 units.append(Unit(sentence, len(units)))
     return units
@@ -101,6 +108,16 @@ def _leads_into_list(sentence: str, lines: list[str], i: int) -> bool:
         return False
     following = next((line for line in lines[i:] if line.strip()), "")
     return bool(_LIST_ITEM.match(following))
+
+
+def _introduces_text(sentence: str, lines: list[str], i: int) -> bool:
+    """True for a lead-in that is a whole statement and introduces text, not a list, that the chunk goes on
+    with ("Fra og med 1. januar 2024 er § 7-9 endret:" over the provision's wording). One pointing ahead
+    ("… er:", "… følgende:") says nothing on its own, and one at the chunk's end lost its list."""
+    statement = sentence.rstrip(":").rstrip()
+    if _DANGLING.search(statement) or _POINTING.search(statement) or not is_answer_text(statement + "."):
+        return False
+    return any(line.strip() for line in lines[i:])
 
 
 def is_answer_text(sentence: str) -> bool:

@@ -67,6 +67,23 @@ def test_headings_labels_questions_and_lone_lead_ins_are_never_units():
     assert [u.text for u in chunk_units(text)] == ["Klima og miljø skal vektes med minst 30 prosent."]
 
 
+def test_a_lead_in_that_is_a_statement_over_the_text_after_it_is_a_unit_but_one_pointing_ahead_is_not():
+    text = (
+        "Fra og med 1. januar 2024 er § 7-9 i anskaffelsesforskriften endret:\n"
+        "§ 7-9. Klima- og miljøhensyn\n"
+        "\n"
+        "(2) Oppdragsgiver skal vekte klima- og miljøhensyn med minimum tretti prosent.\n"
+        "Leverandøren må da oppfylle kravene i følgende:\n"
+        "Kravene gjelder alle kontrakter over terskelverdien.\n"
+        "Etter 2026 skal planen evalueres i sin helhet av departementet:"
+    )
+    assert [u.text for u in chunk_units(text)] == [
+        "Fra og med 1. januar 2024 er § 7-9 i anskaffelsesforskriften endret:",
+        "(2) Oppdragsgiver skal vekte klima- og miljøhensyn med minimum tretti prosent.",
+        "Kravene gjelder alle kontrakter over terskelverdien.",
+    ]  # the last lead-in ends the chunk: its list is in the next one
+
+
 def test_a_bracket_or_quote_is_not_a_stop_and_a_line_ending_on_a_dangling_word_is_a_fragment():
     text = (
         "Veileder om lønns- og arbeidsvilkår i offentlige kontrakter (bokmål)\n"

@@ -61,6 +61,8 @@ def print_report(report: Report, *, verbose: bool, summary: str | None = None) -
             for doc_id in ids:
                 console.print(f"  {label:<7} {doc_id}")
         console.print(f"  {len(plan.to_embed)} chunks to embed")
+    for note in plan.notes:
+        console.print(f"[yellow]scope[/yellow] {escape(note)}")
     for path, reason in plan.errors:
         console.print(f"[red]error[/red] {escape(path)}: {escape(reason)}")
     prefix = "dry run: " if report.dry_run else ""

@@ -63,7 +63,7 @@ class Document:
     path: Path
     text: str
     title: str
-    source: str
+    source: str  # stated, or the page's canonical URL; else the document id, the same by any path spelling
     kind: str = "document"
     language: str = "nb"
     valid_from: date | None = None
@@ -133,7 +133,7 @@ def _document(path: Path, doc_id: str, text: str, meta: dict[str, Any], found: d
         path=path,
         text=text,
         title=title,
-        source=str(meta.get("source") or found.get("source") or path.as_posix()),
+        source=str(meta.get("source") or found.get("source") or doc_id),
         kind=str(meta.get("kind") or "document"),
         language=str(meta.get("language") or detect_language(text)),
         valid_from=valid_from,

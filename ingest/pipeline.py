@@ -9,6 +9,7 @@ Order of work, chosen so readers never see a half-built index:
 A crash before 2 leaves the old generation live; a crash after 2 leaves only unused vectors, removed next run.
 
 What is read comes from a scanner (`run`: folders and files; `ingest.web`: web sources), inside the lock.
+A folder's documents are named by its scope label (`ingest.scopes`), whose root the manifest records.
 Before planning, the staff's document overrides in the database are applied to every document, fresh or
 kept: a `valid_to` set on «Kilder», and withheld documents (verified answers whose cited page changed),
 which leave the index. Chunk ids do not change with an override (the embedded text does not).
@@ -36,11 +37,12 @@ from assistant.models import Chunk
 from assistant.platform.files import make_data_dir
 from assistant.search.embeddings import get_embedder
 from assistant.search.source_state import Overrides, load_overrides
-from assistant.search.store import OWN_VALID_TO_UNKNOWN, DocumentEntry, Store, embedding_text
+from assistant.search.store import OWN_VALID_TO_UNKNOWN, DocumentEntry, Snapshot, Store, embedding_text
 from assistant.search.stores import open_store
 from assistant.search.unit_table import unit_key
 from ingest.chunking import chunk_document
 from ingest.loaders import Document, Limits, is_document, load
+from ingest.scopes import name_scopes
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class Plan:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    roots: dict[str, str] = field(default_factory=dict)  # the published folder scopes' roots, by label
+    notes: list[str] = field(default_factory=list)  # folders that could not have the label they wanted
 
 
 @dataclass
@@ -81,37 +85,33 @@ class Report:
         )
 
 
-def scope_label(path: Path) -> str:
-    """A stable name for an ingested folder or file: relative to the working directory when inside it."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
-
-
 @dataclass
 class Scan:
     scopes: dict[str, list[Document]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # their published version stays
     not_modified: set[str] = field(default_factory=set)  # of those, the ones known to be unchanged (304)
+    roots: dict[str, str] = field(default_factory=dict)  # the folder and file scopes' roots, by label
+    notes: list[str] = field(default_factory=list)
 
 
-def scan(paths: list[Path], limits: Limits | None = None) -> Scan:
-    """Documents per scope (folder or single file), and the files that could not be read."""
-    result = Scan()
+def scan(paths: list[Path], limits: Limits | None = None, published: Snapshot | None = None) -> Scan:
+    """Documents per scope (folder or single file), and the files that could not be read. `published`:
+    the generation whose scope labels the folders keep (`ingest.scopes`)."""
+    published = published or Snapshot.empty()
+    existing = [p for p in paths if p.is_dir() or p.is_file()]
+    result = Scan(errors=[(str(p), "no such file or folder") for p in paths if p not in existing])
     scopes, errors = result.scopes, result.errors
-    for root in paths:
-        label = scope_label(root)
+    naming = name_scopes(existing, published.roots, {e.scope for e in published.documents.values()})
+    result.roots, result.notes = naming.roots, naming.notes
+    for note in naming.notes:
+        log.warning("scope label: %s", note)
+    for label, root in naming.paths.items():
         if root.is_dir():
             files = sorted(p for p in root.rglob("*") if p.is_file() and is_document(p))
             pairs = [(f, f"{label}/{f.relative_to(root).as_posix()}") for f in files]
-        elif root.is_file():
-            pairs = [(root, label)]
         else:
-            errors.append((str(root), "no such file or folder"))
-            continue
+            pairs = [(root, label)]
         docs = scopes.setdefault(label, [])
         for file, doc_id in pairs:
             try:
@@ -128,7 +128,7 @@ def make_plan(store: Store, settings: Settings, scanned: Scan, overrides: Overri
     overrides = overrides or Overrides()
     scopes = scanned.scopes
     snapshot = store.snapshot()
-    plan = Plan(errors=list(scanned.errors))
+    plan = Plan(errors=list(scanned.errors), notes=list(scanned.notes))
     fresh: dict[str, tuple[DocumentEntry, list[Chunk]]] = {}
     for scope, docs in scopes.items():
         for doc in docs:
@@ -160,6 +160,9 @@ def make_plan(store: Store, settings: Settings, scanned: Scan, overrides: Overri
     for entry, chunks in fresh.values():
         plan.documents.append(entry)
         plan.chunks.extend(chunks)
+    live = {entry.scope for entry in plan.documents}
+    roots = {**snapshot.roots, **scanned.roots}
+    plan.roots = {label: root for label, root in roots.items() if label in live}
     have = store.stored_ids()
     seen: set[str] = set()
     for chunk in plan.chunks:
@@ -189,7 +192,9 @@ def run(
 ) -> Report:
     """Ingest the given folders/files into the store; returns what was done."""
     limits = Limits(settings.max_document_bytes, settings.max_unzipped_bytes)
-    return run_scan(settings, lambda _store: scan(paths, limits), dry_run=dry_run, progress=progress)
+    return run_scan(
+        settings, lambda store: scan(paths, limits, store.snapshot()), dry_run=dry_run, progress=progress
+    )
 
 
 def run_scan(
@@ -217,7 +222,7 @@ def run_scan(
             report.embedded = _embed(store, settings, plan.to_embed, progress, total)
             report.units_embedded = _embed_units(settings, units, to_embed, progress, total)
             texts_for_bm25 = [embedding_text(c) for c in plan.chunks]
-            store.publish(plan.chunks, plan.documents, texts_for_bm25, units)
+            store.publish(plan.chunks, plan.documents, texts_for_bm25, units, plan.roots)
             live = {c.chunk_id for c in plan.chunks}
             stale = sorted(store.stored_ids() - live)
             store.delete_vectors(stale)

@@ -109,7 +109,8 @@ class SharedStore(Store):
         chunks = [by_id[chunk_id] for chunk_id in order]
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
         lexical = LexicalIndex.build([embedding_text(c) for c in chunks])
-        return Snapshot(generation, chunks, documents, lexical, manifest.get("embedding_model"))
+        model, roots = manifest.get("embedding_model"), manifest.get("scope_roots") or {}
+        return Snapshot(generation, chunks, documents, lexical, model, roots=roots)
 
     def _fetch_chunks(self, chunk_ids: list[str], collection_name: str | None) -> dict[str, Chunk]:
         """Chunk texts from the collection the generation was published in (another model's collection
@@ -167,6 +168,7 @@ class SharedStore(Store):
         documents: list[DocumentEntry],
         texts_for_bm25: list[str],
         units: dict[str, np.ndarray] | None = None,
+        roots: dict[str, str] | None = None,
     ) -> str:
         """Publish a new generation in the server; BM25 is rebuilt by readers from `embedding_text`."""
         if units:
@@ -183,6 +185,7 @@ class SharedStore(Store):
             "chunk_ids": [c.chunk_id for c in chunks],
             "embedding_model": self.settings.embedding_model,
             "collection": self.settings.vector_collection,  # where this generation's chunk texts live
+            "scope_roots": roots or {},
         }
         self.meta.upsert(
             ids=[generation],

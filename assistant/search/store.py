@@ -78,6 +78,9 @@ class Snapshot:
     lexical: LexicalIndex
     embedding_model: str | None = None  # None: published before the model was recorded
     units: UnitTable = field(default_factory=UnitTable)  # answer-unit vectors embedded at ingest
+    # The resolved folder (or file) of each folder scope, by scope label (`ingest.scopes`); beside the
+    # documents in the manifest, so a reader from before it existed ignores it. Empty: published before.
+    roots: dict[str, str] = field(default_factory=dict)
     position: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -197,8 +200,8 @@ class Store:
         except (OSError, ValueError) as exc:
             raise StoreError(f"The index generation {generation!r} cannot be read: {exc}") from exc
         documents = {d["doc_id"]: DocumentEntry(**d) for d in manifest["documents"]}
-        model = manifest.get("embedding_model")
-        return Snapshot(generation, chunks, documents, lexical, model, UnitTable(directory))
+        model, roots = manifest.get("embedding_model"), manifest.get("scope_roots") or {}
+        return Snapshot(generation, chunks, documents, lexical, model, UnitTable(directory), roots)
 
     def vectors(self):
         """The Chroma collection, checked against the directory on disk each time (one `stat`): deleted →
@@ -321,11 +324,13 @@ class Store:
         documents: list[DocumentEntry],
         texts_for_bm25: list[str],
         units: dict[str, np.ndarray] | None = None,
+        roots: dict[str, str] | None = None,
     ) -> str:
         """Write a complete new generation and switch readers to it atomically; returns its name. `units`:
-        the answer-unit vectors of its chunks by key (None: the generation holds none)."""
+        the answer-unit vectors of its chunks by key (None: the generation holds none); `roots`: the folder
+        scopes' roots by label (`Snapshot.roots`)."""
         try:
-            return self._publish(chunks, documents, texts_for_bm25, units)
+            return self._publish(chunks, documents, texts_for_bm25, units, roots or {})
         except OSError as exc:  # read-only or full disk: the previous generation stays published
             raise StoreError(
                 f"cannot write the index to {self.index_dir}: {exc.strerror or exc}; the previous index "
@@ -338,6 +343,7 @@ class Store:
         documents: list[DocumentEntry],
         texts_for_bm25: list[str],
         units: dict[str, np.ndarray] | None,
+        roots: dict[str, str],
     ) -> str:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = f"gen-{uuid.uuid4().hex[:12]}"
@@ -349,6 +355,7 @@ class Store:
         manifest = {
             "documents": [d.__dict__ for d in documents],
             "embedding_model": self.settings.embedding_model,
+            "scope_roots": roots,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         LexicalIndex.build(texts_for_bm25).save(staging / "bm25")

@@ -111,7 +111,7 @@ def ingest_sources(
     refresh = WebRefresh(web, fetcher, db, limits, heartbeat=heartbeat)
 
     def scanner(store) -> Scan:
-        scanned = scan(folders, limits) if folders else Scan()
+        scanned = scan(folders, limits, store.snapshot()) if folders else Scan()
         if web:
             for result in refresh.run(store.snapshot()):
                 scanned.scopes[result.source.key] = refresh.documents(result)
@@ -145,6 +145,7 @@ def _mark_folders(db: Database, folders: list[Source], plan: Plan, live: Counter
     if not folders:
         return
     now = _now()
+    label_of = {root: label for label, root in plan.roots.items()}  # the store may know it by another label
     with db.session() as s, s.begin():
         for source in folders:
             row = s.get(SourceRow, source.key)
@@ -154,7 +155,8 @@ def _mark_folders(db: Database, folders: list[Source], plan: Plan, live: Counter
             row.refreshed_at, row.refresh_requested = now, False
             row.status = "errors" if inside else "ok"
             row.error = "; ".join(inside[:5]) or None
-            row.pages = live.get(source.key, 0)
+            label = label_of.get(source.path.resolve().as_posix(), source.key) if source.path else source.key
+            row.pages = live.get(label, 0)
 
 
 def open_database(settings: Settings) -> Database:

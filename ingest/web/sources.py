@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import ConfigError, InputError
+from ingest.scopes import scope_label
 from ingest.web.sitemap import is_sitemap_url
 from ingest.web.urls import normalise, prefix_of
 
@@ -58,7 +59,8 @@ def parse_duration(value: str | int | float) -> int:
 @dataclass(frozen=True)
 class Source:
     """One source, however it was given. `key` names it everywhere (the scope of its documents in the store,
-    its row in the database): the normalised URL, or the folder's scope label."""
+    its row in the database): the normalised URL, or the folder's scope label (`ingest.scopes.scope_label`;
+    the store may know the folder by another label, `Plan.roots`)."""
 
     key: str
     type: SourceType
@@ -136,8 +138,6 @@ def web_source(url: str, *, type: str | None = None, origin: str = "cli", **valu
 
 
 def folder_source(path: Path, *, origin: str = "corpus", refresh_seconds: int = DEFAULT_REFRESH) -> Source:
-    from ingest.pipeline import scope_label
-
     return Source(
         key=scope_label(path), type="folder", path=path, origin=origin, refresh_seconds=refresh_seconds
     )

@@ -249,6 +249,8 @@ def test_shared_index_holds_the_same_chunks_and_bm25_as_the_embedded_one(servers
     local = Store(embedded).snapshot()
     shared = open_store(make_settings(tmp_path / "unused", chroma_url=servers.chroma.url)).snapshot()
     assert type(open_store(embedded)) is Store
+    assert local.roots == {CORPUS.as_posix(): CORPUS.as_posix()}  # the folder scopes' roots, in the server
+    assert local.roots.items() <= shared.roots.items()
     corpus_chunks = [c for c in shared.chunks if not c.doc_id.endswith("pilot.md")]
     assert sorted(c.model_dump_json() for c in corpus_chunks) == sorted(
         c.model_dump_json() for c in local.chunks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,8 +26,9 @@ from assistant.staff import verified
 from assistant.staff.actions import Actor
 from ingest.cli import main as ingest_main
 from ingest.cli import run_cli
+from ingest.pipeline import run
 from ingest.web.job import LEASE, Lease, open_database, run_targets
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, make_settings, write_documents
 
 SITEMAP = "/sitemap.xml"
 
@@ -201,6 +203,32 @@ def test_sources_file_due_and_the_corpus_when_there_is_no_file(site, tmp_path):
     assert f"{site.base}/veiledning/terskelverdier" not in live(settings).documents
     (tmp_path / "sources.yaml").write_text("sources:\n  - url: ftp://x\n", encoding="utf-8")
     assert run_cli(settings, []) == 2
+
+
+def test_a_listed_folder_the_store_knows_by_another_label_keeps_it_and_its_page_count(
+    site, tmp_path, monkeypatch
+):
+    settings = web_settings(tmp_path)
+    folder = write_documents(
+        tmp_path / "x" / "pages", {"a.md": "# A\n\nRammeavtaler.\n", "b.md": "# B\n\nKrav.\n"}
+    )
+    monkeypatch.chdir(tmp_path / "x")
+    run(settings, [Path("pages")])  # the store knows the folder as `pages`
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # where the source's own key is the absolute path
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - url: {site.base}/veiledning/miljokrav\n  - path: x/pages\n", encoding="utf-8"
+    )
+    result = run_targets(settings, [])
+    plan = result.report.plan
+    assert (plan.added, plan.removed) == ([f"{site.base}/veiledning/miljokrav"], [])  # the page only
+    assert sorted(d for d in live(settings).documents if not d.startswith("http")) == [
+        "pages/a.md",
+        "pages/b.md",
+    ]
+    with Database(settings.sqlalchemy_url).session() as s:
+        row = s.get(SourceRow, folder.resolve().as_posix())
+    assert (row.status, row.pages) == ("ok", 2)
 
 
 def test_one_refresh_at_a_time_across_processes(site, tmp_path):

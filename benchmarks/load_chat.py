@@ -66,8 +66,9 @@ def rss_kib(pid: int) -> int:
 async def client(number: int, base: str, deadline: float, stats: dict) -> None:
     conversation_id = None
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-        turn = 0
-        while time.monotonic() < deadline:
+        turn, first = 0, True
+        while first or time.monotonic() < deadline:  # every client asks once, however late it starts
+            first = False
             question = QUESTIONS[(number * 7 + turn) % len(QUESTIONS)]
             body = {"question": question, "conversation_id": conversation_id}
             stream = turn % 2 == 1

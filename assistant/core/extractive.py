@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.core.triage import MONTHS
 from assistant.core.units import Unit, UnitVectors, chunk_units, render
-from assistant.search.lexical import Term, tokenize
+from assistant.search.lexical import Term, stems
 from assistant.search.retrieval import Hit, asks_about_the_past
 
 EVIDENCE_CHUNKS = 8  # chunks the second stage reorders: the first stage's top_k
@@ -152,12 +152,14 @@ def answers_the_kind(question: str, chosen: list[Evidence]) -> bool:
     return True
 
 
-def _coverage(terms: list[Term], stems: set[str], section: set[str], title: set[str]) -> tuple[float, set]:
+def _coverage(
+    terms: list[Term], words: frozenset[str], section: frozenset[str], title: frozenset[str]
+) -> tuple[float, set]:
     """The idf-weighted share of the question's subject the text covers, and the indexes of the terms it
     has. A time frame ("i dag") is not the subject, so it weighs nothing (a page saying "trer i kraft i
     dag" is not for that reason about today), but a unit having it still answers that part ("…, og hvem
     eier det i dag?")."""
-    covered = {i for i, t in enumerate(terms) if t.alternatives & stems}
+    covered = {i for i, t in enumerate(terms) if t.alternatives & words}
     subject = [(i, t) for i, t in enumerate(terms) if not t.time_frame]
     total = sum(t.weight for _, t in subject) or 1.0
     value = sum(t.weight for i, t in subject if i in covered)
@@ -188,10 +190,10 @@ def candidates(
             units, vectors = chunk_units(hit.chunk.text), None
         else:
             units, vectors = found[hit.chunk.chunk_id]
-        section, title = set(tokenize(hit.chunk.section)), set(tokenize(hit.chunk.title))
+        section, title = stems(hit.chunk.section), stems(hit.chunk.title)
         when = source_date(hit)
         if when:  # a document dated 2017 is about 2017, whether or not its text repeats the year
-            title.add(str(when.year))
+            title = title | {str(when.year)}
         if vectors is None:
             similarities = [0.0] * len(units)
         else:
@@ -201,14 +203,14 @@ def candidates(
         similarities = [s for _, s in kept]
         evidence = []
         for unit, similarity in kept:
-            value, covered = _coverage(terms, set(tokenize(unit.text)), section, title)
+            value, covered = _coverage(terms, stems(unit.text), section, title)
             evidence.append(Evidence(unit, hit, value, frozenset(covered), similarity))
         if not evidence:
             continue
         if vectors is not None:
             for e, meaning in zip(evidence, _rescaled(similarities), strict=True):
                 e.score = (e.score + meaning) / 2
-        coverage, _ = _coverage(terms, set(tokenize(hit.chunk.text)), section, title)
+        coverage, _ = _coverage(terms, stems(hit.chunk.text), section, title)
         result.append(Candidate(hit, rank, evidence, coverage, max(similarities)))
     if not result:
         return []

@@ -71,6 +71,7 @@ _TIME_FRAME = re.compile(
     re.IGNORECASE,
 )
 SPLIT_CACHE_SIZE = 20_000
+STEMS_CACHE_SIZE = 65_536  # texts: chunks, their headings and titles, their answer units (≈ 4 per chunk)
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +83,14 @@ def tokenize(text: str) -> list[str]:
     """Lower-case words without stopwords, stemmed with the Norwegian Snowball stemmer."""
     words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
     return _stemmer().stemWords(words)
+
+
+@lru_cache(maxsize=STEMS_CACHE_SIZE)
+def stems(text: str) -> frozenset[str]:
+    """`tokenize(text)` as a set, kept for the most recent texts: the answer core asks for the stems of the
+    same chunks, headings and units on every question that retrieves them (a third of a new question's
+    request CPU besides its embedding went to tokenising them again; issue 18)."""
+    return frozenset(tokenize(text))
 
 
 class LexicalIndex:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    insert,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -150,7 +150,7 @@ class Database:
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         self._file = database if database and database != ":memory:" else None
         self._file_identity = file_identity(self._file) if self._file else None
-        self._log_writer: GroupCommit[MessageRow] = GroupCommit(
+        self._log_writer: GroupCommit[dict] = GroupCommit(
             self._write_messages, retry_alone=lambda exc: isinstance(exc.__cause__, IntegrityError)
         )
 
@@ -237,34 +237,49 @@ class Database:
         user id) is stored only as a keyed hash; `region` as its region id; `channel_reference` as given."""
         conversation_id = conversation_id or new_id()
         message_id = new_id()
-        region = region_id(region)
-        row = MessageRow(
-            id=message_id,
-            conversation_id=conversation_id,
-            question=question,
-            answer=result.answer,
-            refused=result.refused,
-            confidence=result.confidence,
-            citations=json.loads(json.dumps([c.model_dump(mode="json") for c in result.citations])),
-            latency_ms=latency_ms,
-            channel=channel,
-            region=region,
-            user_hash=self.hash_user(user),
-            channel_reference=channel_reference,
-        )
+        row = {
+            "id": message_id,
+            "conversation_id": conversation_id,
+            "question": question,
+            "answer": result.answer,
+            "refused": result.refused,
+            "confidence": result.confidence,
+            "citations": [c.model_dump(mode="json") for c in result.citations],
+            "latency_ms": latency_ms,
+            "created_at": _now(),
+            "channel": channel,
+            "region": region_id(region),
+            "user_hash": self.hash_user(user),
+            "review_status": "open",
+            "channel_reference": channel_reference,
+        }
         self._log_writer.write(row)  # returns once the row is committed, with the rows of concurrent answers
         return conversation_id, message_id
 
-    def _write_messages(self, rows: list[MessageRow]) -> None:
-        """One transaction for a batch of logged questions (`record`), with the conversations they start."""
+    def _write_messages(self, rows: list[dict]) -> None:
+        """One transaction for a batch of logged questions (`record`), with the conversations they start:
+        two multi-row inserts without the ORM's unit of work (per row it cost more than the rest of the
+        write; issue 18)."""
+        self._check_file()
         try:
-            with self.session() as s, s.begin():
-                wanted = {row.conversation_id: row for row in rows}
-                known = set(s.scalars(select(ConversationRow.id).where(ConversationRow.id.in_(wanted))))
-                for conversation_id, row in wanted.items():
-                    if conversation_id not in known:
-                        s.add(ConversationRow(id=conversation_id, channel=row.channel, region=row.region))
-                s.add_all(rows)
+            with self.engine.begin() as connection:
+                wanted = {row["conversation_id"]: row for row in rows}
+                known = set(
+                    connection.scalars(select(ConversationRow.id).where(ConversationRow.id.in_(wanted)))
+                )
+                new = [
+                    {
+                        "id": key,
+                        "channel": row["channel"],
+                        "region": row["region"],
+                        "created_at": row["created_at"],
+                    }
+                    for key, row in wanted.items()
+                    if key not in known
+                ]
+                if new:
+                    connection.execute(insert(ConversationRow), new)
+                connection.execute(insert(MessageRow), rows)
         except SQLAlchemyError as exc:
             # Not the driver's text: it quotes the SQL parameters, i.e. the user's question.
             raise StoreError(

@@ -10,7 +10,7 @@ from assistant.core.grounding import ground
 from assistant.core.sentences import split_sentences
 from assistant.core.triage import detect_language, is_follow_up, is_injection, with_its_own_time
 from assistant.models import Chunk
-from assistant.search.lexical import LexicalIndex, tokenize
+from assistant.search.lexical import LexicalIndex, stems, tokenize
 from assistant.search.retrieval import asks_about_the_past
 
 
@@ -74,6 +74,13 @@ def test_sentences_are_verbatim_and_respect_abbreviations():
 
 def test_tokenize_stems_norwegian_and_drops_stopwords():
     assert tokenize("Hva er terskelverdiene for kommunene?") == tokenize("terskelverdien kommunen")
+
+
+def test_the_cached_stems_of_a_text_are_the_set_of_its_tokens():
+    text = "Klima og miljø skal vektes minst 30 prosent i anskaffelser av kjøretøy."
+    assert stems(text) == frozenset(tokenize(text))
+    # Computed once: the answer core asks for every retrieved chunk's stems on each question.
+    assert stems(text) is stems(text)
 
 
 def chunk(text: str) -> Chunk:

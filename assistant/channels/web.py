@@ -69,7 +69,9 @@ def rfc3339(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def get_services(request: Request):
+async def get_services(request: Request):
+    """The app's `Services`. Async although it awaits nothing: FastAPI runs a plain function dependency in
+    its thread pool, one thread hop more on every request (issue 18)."""
     return request.app.state.services
 
 

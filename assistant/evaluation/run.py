@@ -8,6 +8,10 @@ refusal: share of `refuse` questions refused without any `must_not` string in th
 false refusal: share of answerable questions refused.
 citation validity: share of non-refused answers whose citations (at least one) all name a retrieved chunk
 and whose snippet occurs in that chunk's text (whitespace-normalised).
+citation focus: share of the accurate answers (to questions with key facts) whose every citation bears on
+the answer: its chunk holds a key fact, or it comes from a document of which a cited chunk does. A citation
+of another document that holds none (a sentence about Fairtrade towns in an answer about the climate
+footprint) is off topic: accuracy cannot see it, as every key fact is still there, but the buyer reads it.
 follow-up accuracy: accuracy over the answerable questions asked as the last turn of a conversation; a
 follow-up whose answer repeats the previous turn's answer is never correct.
 p50/p95: latency per question (all turns of a conversation), in seconds.
@@ -26,7 +30,7 @@ from pathlib import Path
 
 from assistant.core.answer import Deps, answer
 from assistant.errors import InputError
-from assistant.models import Answer, Conversation, Turn
+from assistant.models import Answer, Citation, Conversation, Turn
 
 # Quality gates (issue "Foundation"): metric → (comparison, threshold). CI holds both question sets to them.
 GATES: dict[str, tuple[str, float]] = {
@@ -55,6 +59,18 @@ def has_fact(text: str, group: list[str]) -> bool:
     return any(norm(alt) in haystack for alt in group)
 
 
+def off_topic_citations(result: Answer, groups: list[list[str]]) -> int:
+    """Citations that bear on none of the key facts: the cited chunk holds none of them, and no cited chunk
+    of the same document (title and source) does."""
+    texts = {r.chunk_id: r.text for r in result.retrieved}
+
+    def holds(citation: Citation) -> bool:
+        return any(has_fact(texts.get(citation.chunk_id, citation.snippet), g) for g in groups)
+
+    answering = {(c.title, c.source) for c in result.citations if holds(c)}
+    return sum(1 for c in result.citations if not holds(c) and (c.title, c.source) not in answering)
+
+
 def citations_valid(result: Answer) -> bool:
     if not result.citations:
         return False
@@ -77,6 +93,7 @@ class Outcome:
     rank: int | None = None
     confidence: float = 0.0
     turns: int = 1
+    off_topic: int | None = None  # citations bearing on no key fact (answered answerable questions only)
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -111,7 +128,7 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
     groups = item.get("key_facts", [])
     forbidden = any(norm(s) in norm(result.answer) for s in item.get("must_not", []))
     missing = [g for g in groups if not has_fact(result.answer, g)]
-    rank = None
+    rank = off_topic = None
     # A follow-up answered with the previous turn's answer again is a defect, whatever it contains.
     repeated = previous is not None and not result.refused and norm(previous.answer) == norm(result.answer)
     if expect == "refuse":
@@ -120,6 +137,8 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
         correct = not result.refused and not missing and not forbidden and not repeated
         rank = full_recall_rank([r.text for r in result.retrieved], groups)
         recall = rank is not None and rank <= 5
+        if groups and not result.refused:
+            off_topic = off_topic_citations(result, groups)
     return Outcome(
         id=str(item.get("id", "")),
         question=turns[-1],
@@ -134,6 +153,7 @@ async def evaluate_one(item: dict, deps: Deps) -> Outcome:
         rank=rank,
         confidence=result.confidence,
         turns=len(turns),
+        off_topic=off_topic,
     )
 
 
@@ -161,6 +181,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
     answerable = [o for o in outcomes if o.expect == "answer"]
     refusable = [o for o in outcomes if o.expect == "refuse"]
     answered = [o for o in outcomes if not o.refused]
+    focused = [o for o in answerable if o.correct and o.off_topic is not None]
 
     def share(items: list, test, *, empty: float = 1.0) -> float:
         """Share of items passing the test; `empty` when there are none (nothing to get right or wrong)."""
@@ -176,6 +197,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float]:
         "false_refusal": share(answerable, lambda o: o.refused, empty=0.0),
         "followup_accuracy": share([o for o in answerable if o.turns > 1], lambda o: o.correct),
         "citation_validity": share(answered, lambda o: o.citations_ok),
+        "citation_focus": share(focused, lambda o: o.off_topic == 0),
         "p50_seconds": round(seconds[len(seconds) // 2], 4) if seconds else 0.0,
         "mrr": round(sum(reciprocal) / len(reciprocal), 4) if reciprocal else 1.0,
         "p95_seconds": round(percentile(seconds, 95), 4),

@@ -222,3 +222,63 @@ async def test_recall_at_5_and_rank_come_from_the_retrieved_chunks_in_order(core
     core(refused())
     declined = await evaluate_one({"question": "Været?", "expect": "refuse"}, deps=None)
     assert declined.rank is None and declined.recall is None
+
+
+# ---- citation focus ------------------------------------------------------------------------------------
+
+FAIRTRADE = "En Fairtrade-kommune må ha et politisk vedtak om å være Fairtrade-kommune."
+FOOTPRINT = "Offentlige innkjøp sto for omtrent 16 prosent av Norges forbruksbaserte klimafotavtrykk."
+FOOTPRINT_MORE = "Tallene viser hvor store offentlige innkjøp er, både i kroner og i klimafotavtrykk."
+
+
+def cited_from(*chunks: tuple[str, str, str]) -> Answer:
+    """An answer quoting each (chunk id, document title, text) whole, in that order."""
+    return Answer(
+        answer=" ".join(f"{text} [{n}]" for n, (_, _, text) in enumerate(chunks, 1)),
+        refused=False,
+        confidence=0.8,
+        citations=[
+            Citation(chunk_id=cid, title=title, section="", source=f"{title}.md", snippet=text)
+            for cid, title, text in chunks
+        ],
+        retrieved=[
+            Retrieved(chunk_id=cid, score=0.9, title=title, text=text, source=f"{title}.md")
+            for cid, title, text in chunks
+        ],
+    )
+
+
+FOOTPRINT_ITEM = {"question": "Hvor stor del av klimafotavtrykket?", "key_facts": [["16 prosent"]]}
+
+
+async def test_a_right_answer_that_also_cites_another_document_without_a_key_fact_is_off_topic(core):
+    core(cited_from(("c1", "Riksrevisjonen", FOOTPRINT), ("c2", "Fairtrade", FAIRTRADE)))
+    stray = await evaluate_one(FOOTPRINT_ITEM, deps=None)
+    assert stray.correct and stray.off_topic == 1  # accuracy alone cannot see it
+    core(cited_from(("c1", "Riksrevisjonen", FOOTPRINT)))
+    focused = await evaluate_one(FOOTPRINT_ITEM, deps=None)
+    assert focused.off_topic == 0
+    assert metrics([stray, focused])["citation_focus"] == 0.5
+    assert metrics([stray, focused])["accuracy"] == 1.0
+
+
+async def test_context_from_the_answering_document_or_a_chunk_with_a_key_fact_is_on_topic(core):
+    # a further chunk of the document that answers, holding no key fact itself: context, not off topic
+    core(cited_from(("c1", "Riksrevisjonen", FOOTPRINT), ("c3", "Riksrevisjonen", FOOTPRINT_MORE)))
+    same_document = await evaluate_one(FOOTPRINT_ITEM, deps=None)
+    # another document whose chunk holds a key fact bears on the answer
+    core(cited_from(("c1", "Riksrevisjonen", FOOTPRINT), ("c4", "Klimafotavtrykket", FOOTPRINT)))
+    other_document = await evaluate_one(FOOTPRINT_ITEM, deps=None)
+    assert same_document.off_topic == 0 and other_document.off_topic == 0
+
+
+async def test_citation_focus_is_measured_on_right_answers_only(core):
+    wrong = cited_from(("c2", "Fairtrade", FAIRTRADE))  # wrong: scored by accuracy, not counted again here
+    core(wrong, refused(), cited_from(("c1", "Riksrevisjonen", FOOTPRINT)))
+    outcomes = [await evaluate_one(FOOTPRINT_ITEM, deps=None) for _ in range(3)]
+    assert outcomes[0].off_topic == 1 and not outcomes[0].correct
+    assert outcomes[1].off_topic is None  # refused: nothing cited
+    assert metrics(outcomes)["citation_focus"] == 1.0
+    no_facts = {"question": "Hva er terskelverdien?", "expect": "answer"}
+    core(cited_from(("c2", "Fairtrade", FAIRTRADE)))
+    assert (await evaluate_one(no_facts, deps=None)).off_topic is None  # nothing to judge the citations by

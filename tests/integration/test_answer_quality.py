@@ -24,8 +24,8 @@ BUYERS = EVAL / "buyers.jsonl"  # what buyers ask most, over the documents added
 # Which set may choose a constant (docs/testing.md):
 # - tuning: "own" (heldout, followups, near_domain) — the refusal calibration and earlier constants;
 # - gating only: "public", "sealed" (written before the answer-core rewrite, never looked at to tune; 86
-#   questions added on 2026-12-02 and 79 on 2026-12-03, each committed before its results were seen, aimed at
-#   the capabilities the slices below gate: docs/testing.md) and
+#   questions added on 2026-12-02 and 79 + 75 on 2026-12-03, each committed before its results were seen,
+#   aimed at the capabilities the slices below gate: docs/testing.md) and
 #   "field" (its own documents in shapes real sources have; read for diagnosis, never fitted to) and
 #   "buyers" (written with the 47-document corpus, one or more questions per new document; no constant of
 #   the core and no document wording was chosen from its results).
@@ -41,14 +41,20 @@ FIELD_SETS = [FIELD / "web.jsonl", FIELD / "files.jsonl"]
 # them as the core improves. The whole-set sealed gates were set about 0.03 under what the as-built core got
 # on the first 158 sealed questions (2026-12-02, 8db4aac: recall@5 0.94, accuracy 0.78, refusal 0.50, false
 # refusal 0.07, citation validity 1.00; no constant of the core was changed for them); on all 237 it gets
-# 0.95, 0.82, 0.54, 0.06, 1.00 (d53ae19). Most degraded configurations fail a capability slice below, not
-# the whole set (benchmarks/degraded_gate.py; which fails what: docs/testing.md).
+# 0.95, 0.82, 0.54, 0.06, 1.00 (d53ae19). With s238–s312 (two-part questions over two sections, everyday
+# wording; 42 of 75 right) the committed core gets 0.94, 0.75, 0.54, 0.08, 1.00 on all 312 (b649687), so the
+# gates the new questions move were set again by the same rule, about 0.03 under: accuracy 0.72, false
+# refusal 0.11 (recall@5 0.91 and refusal 0.47 stay; no refusal question was added). Citation focus (right
+# answers citing nothing off topic, `assistant.evaluation.run`) is gated the same way from its first run.
+# Most degraded configurations fail a capability slice below, not the whole set (benchmarks/degraded_gate.py;
+# which fails what: docs/testing.md).
 SEALED_GATES = {
     "recall@5": ("≥", 0.91),
-    "accuracy": ("≥", 0.75),
+    "accuracy": ("≥", 0.72),
     "refusal": ("≥", 0.47),
-    "false_refusal": ("≤", 0.10),
+    "false_refusal": ("≤", 0.11),
     "citation_validity": ("≥", 1.0),
+    "citation_focus": ("≥", 0.84),  # 0.873 at b649687
 }
 FIELD_GATES = {
     "recall@5": ("≥", 0.90),
@@ -71,17 +77,20 @@ BUYERS_GATES = {
 # Each capability slice of the sealed set (tests/eval/sealed_kinds.json) is gated on its own: a part of the core
 # that serves one capability fails its slice although the whole set hardly moves (docs/testing.md). The figure
 # is refusal for "refuse", accuracy for the others. Each gate is what the committed core got right on
-# 2026-12-03 (d53ae19; the same at 3a13154) less SLICE_MARGIN questions: a slice fails when three or more of
-# its questions are lost. The margin leaves another change of the core room to trade a question or two of a
-# slice (a better core passes). Grow a slice only with new questions, and then set its figures here again.
+# 2026-12-03 (d53ae19; the same at 3a13154; on all 312 questions at b649687) less SLICE_MARGIN questions: a
+# slice fails when three or more of its questions are lost. The margin leaves another change of the core room
+# to trade a question or two of a slice (a better core passes). Grow a slice only with new questions, and then
+# set its figures here again.
 SLICE_AS_BUILT = {  # kind → (right, asked)
-    "current": (34, 42),
-    "past": (21, 24),
-    "exact": (23, 24),
-    "multi_part": (64, 79),
-    "paraphrase": (7, 18),
+    "current": (34, 48),
+    "past": (28, 32),
+    "exact": (25, 27),
+    "multi_part": (87, 116),
+    "paraphrase": (16, 46),
     "source_list": (40, 43),
     "heading": (21, 24),
+    "two_chunks": (22, 34),
+    "stray": (11, 14),
     "follow_up": (5, 7),
     "refuse": (15, 28),
 }
@@ -159,7 +168,8 @@ async def test_sealed_gates_hold(sealed_run):
     figures, outcomes = sealed_run
     failed = [(o.id, o.answer[:120]) for o in outcomes if not o.correct]
     assert all(passes(figures, SEALED_GATES).values()), (figures, failed)
-    assert figures["mrr"] >= 0.8, figures
+    # lower than the other sets' 0.8: 34 questions need two chunks, so their rank is at least 2 (0.79 at b649687)
+    assert figures["mrr"] >= 0.75, figures
 
 
 async def test_each_capability_of_the_sealed_set_holds_its_gate(sealed_run):

@@ -57,6 +57,13 @@ DEGRADED = {
         {},
         [(extractive, "SUPPORT_SHARE", 0.0), (extractive, "MULTI_PART_SHARE", 0.0)],
     ),
+    # the opposite of the row above: a two-part question gets no lower bar (its second part goes unanswered
+    # unless another chunk scores as well as for any question), or no further chunk adds a unit at all
+    "multi-part questions as any other": ({}, [(extractive, "MULTI_PART_SHARE", extractive.SUPPORT_SHARE)]),
+    "no unit from a further chunk": (
+        {},
+        [(extractive, "SUPPORT_SHARE", 10.0), (extractive, "MULTI_PART_SHARE", 10.0)],
+    ),
     "no heading credit": ({}, [(extractive, "HEADING_CREDIT", 0.0), (extractive, "TITLE_CREDIT", 0.0)]),
     "confidence from one chunk": ({}, [(core, "CONTEXT_CHUNKS", 1)]),
     "dense only": ({"lexical_weight": 0.0}, []),

@@ -7,9 +7,12 @@ chunk, no citations at all, a `must_not` string in the answer, and a follow-up s
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 import assistant.evaluation.run as evaluation
+from assistant.errors import InputError
 from assistant.evaluation.run import citations_valid, evaluate, evaluate_one, metrics
 from assistant.models import Answer, Citation, Conversation, Retrieved
 
@@ -282,3 +285,72 @@ async def test_citation_focus_is_measured_on_right_answers_only(core):
     no_facts = {"question": "Hva er terskelverdien?", "expect": "answer"}
     core(cited_from(("c2", "Fairtrade", FAIRTRADE)))
     assert (await evaluate_one(no_facts, deps=None)).off_topic is None  # nothing to judge the citations by
+
+
+async def test_a_citation_counts_by_its_whole_chunk_not_only_its_quoted_sentence(core):
+    # the quoted sentence holds no key fact, but its chunk does: the citation bears on the answer
+    answer = cited_from(("c1", "Riksrevisjonen", FOOTPRINT), ("c5", "Klimafotavtrykket", FOOTPRINT_MORE))
+    whole_chunk = answer.retrieved[1].model_copy(update={"text": f"{FOOTPRINT} {FOOTPRINT_MORE}"})
+    core(answer.model_copy(update={"retrieved": [answer.retrieved[0], whole_chunk]}))
+    assert (await evaluate_one(FOOTPRINT_ITEM, deps=None)).off_topic == 0
+
+
+# ---- question files and per-question rows (mutmut survivors) -------------------------------------------
+
+
+def test_a_question_file_is_read_as_utf8_and_a_bad_line_is_named_by_its_number(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(
+        '{"id": "q1", "question": "Hvem forvalter Blomsten?"}\n\n{"id": "q2", "turns": ["Første?", "Og så?"]}\n',
+        encoding="utf-8",
+    )
+    assert [item["id"] for item in evaluation.load_questions(good)] == ["q1", "q2"]  # turns alone will do
+    assert evaluation.load_questions(good)[0]["question"] == "Hvem forvalter Blomsten?"
+    cases = {
+        '{"question": "a"}\n{not json\n': ":2: not valid JSON",
+        '{"question": "a"}\n["a list"]\n': ":2: needs a 'question' (or 'turns')",
+        '{"question": "a"}\n{"id": "q3"}\n': ":2: needs a 'question' (or 'turns')",
+    }
+    for text, message in cases.items():
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as raised:
+            evaluation.load_questions(bad)
+        assert raised.value.message.startswith(f"{bad}{message}")
+    missing = tmp_path / "missing.jsonl"
+    with pytest.raises(InputError) as raised:
+        evaluation.load_questions(missing)
+    assert raised.value.message == f"Cannot read {missing}: No such file or directory"
+
+
+def test_failures_and_results_rows_carry_every_field_under_its_name():
+    right = evaluation.Outcome("q1", "Hva er terskelverdien?", "answer", False, True, True, True, "1,3 [1]")
+    wrong = evaluation.Outcome(
+        "q2",
+        "Været?",
+        "refuse",
+        False,
+        False,
+        None,
+        True,
+        "Sol [1]",
+        seconds=0.01234,
+        rank=None,
+        confidence=0.7,
+    )
+    assert evaluation.failures([right, wrong]) == [asdict(wrong)]
+    assert evaluation.results([wrong]) == [
+        {
+            "id": "q2",
+            "expect": "refuse",
+            "ok": False,
+            "refused": False,
+            "correct": False,
+            "recall@5": None,
+            "rank": None,
+            "citations_ok": True,
+            "confidence": 0.7,
+            "ms": 12.3,
+            "question": "Været?",
+        }
+    ]

@@ -354,3 +354,40 @@ def test_failures_and_results_rows_carry_every_field_under_its_name():
             "question": "Været?",
         }
     ]
+
+
+def test_metrics_of_no_outcomes_and_of_many_name_every_figure_rounded_to_four_decimals():
+    assert metrics([]) == {
+        "questions": 0,
+        "recall@5": 1.0,  # nothing to get wrong
+        "accuracy": 1.0,
+        "refusal": 1.0,
+        "false_refusal": 0.0,  # nothing refused
+        "followup_accuracy": 1.0,
+        "citation_validity": 1.0,
+        "citation_focus": 1.0,
+        "p50_seconds": 0.0,
+        "mrr": 1.0,
+        "p95_seconds": 0.0,
+    }
+    outcomes = [
+        evaluation.Outcome(
+            f"q{i}",
+            "q",
+            "answer",
+            False,
+            i % 5 == 0,
+            True,
+            True,
+            "a",
+            seconds=(i + 1) * 0.0011111,
+            rank=1,
+            turns=1 + i % 3,
+        )
+        for i in range(100)
+    ]
+    figures = metrics(outcomes)
+    assert figures["questions"] == 100 and figures["accuracy"] == 0.2
+    assert figures["followup_accuracy"] == round(13 / 66, 4)  # the 66 asked as a second or third turn
+    assert figures["p50_seconds"] == 0.0567  # the 51st of 100, 0.0566661
+    assert figures["p95_seconds"] == 0.1056  # nearest rank: the 95th, 0.1055545

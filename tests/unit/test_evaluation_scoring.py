@@ -377,7 +377,7 @@ def test_metrics_of_no_outcomes_and_of_many_name_every_figure_rounded_to_four_de
             "answer",
             False,
             i % 5 == 0,
-            True,
+            i % 2 == 0,
             True,
             "a",
             seconds=(i + 1) * 0.0011111,
@@ -387,7 +387,7 @@ def test_metrics_of_no_outcomes_and_of_many_name_every_figure_rounded_to_four_de
         for i in range(100)
     ]
     figures = metrics(outcomes)
-    assert figures["questions"] == 100 and figures["accuracy"] == 0.2
+    assert figures["questions"] == 100 and figures["accuracy"] == 0.2 and figures["recall@5"] == 0.5
     assert figures["followup_accuracy"] == round(13 / 66, 4)  # the 66 asked as a second or third turn
     assert figures["p50_seconds"] == 0.0567  # the 51st of 100, 0.0566661
     assert figures["p95_seconds"] == 0.1056  # nearest rank: the 95th, 0.1055545
